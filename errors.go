@@ -1,0 +1,27 @@
+package routecache
+
+import "errors"
+
+// The sentinel errors. Every error the package returns is one of these or
+// wraps one, so callers test with errors.Is; the wrapping message says what
+// exactly was wrong ("routecache: invalid key: empty room").
+var (
+	// ErrNotFound: no route is held for the key.
+	ErrNotFound = errors.New("routecache: not found")
+	// ErrExpired: a route was held for the key but its TTL had run out; it
+	// has been removed, so the next lookup reports ErrNotFound.
+	ErrExpired = errors.New("routecache: expired")
+	// ErrNoRoute: Resolve found no exact, room or valid fallback route.
+	ErrNoRoute = errors.New("routecache: no route")
+	// ErrInvalidKey: an empty channel, bridge or room, or a key longer than
+	// Config.MaxKeyBytes; from ParseKey, a string String never produces.
+	ErrInvalidKey = errors.New("routecache: invalid key")
+	// ErrInvalidRoute: Config.Validate rejected the route (or panicked).
+	ErrInvalidRoute = errors.New("routecache: invalid route")
+	// ErrInvalidTTL: a negative TTL was given to SetWithTTL.
+	ErrInvalidTTL = errors.New("routecache: invalid ttl")
+	// ErrInvalidConfig: New was given a negative setting.
+	ErrInvalidConfig = errors.New("routecache: invalid config")
+	// ErrClosed: the cache was closed.
+	ErrClosed = errors.New("routecache: closed")
+)

