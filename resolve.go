@@ -163,6 +163,7 @@ func (c *Cache[V]) resolveClosed(res Resolution[V], fallbacks []V) (Resolution[V
 	if !ok {
 		return Resolution[V]{}, ErrClosed
 	}
+	c.stats.stripe().fallbackHits.Add(1)
 	res.Route, res.Source, res.Reason = route, SourceFallback, ReasonUnavailable
 	return res, nil
 }

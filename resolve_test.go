@@ -208,6 +208,7 @@ func TestResolveClosed(t *testing.T) {
 	_, err = c.Resolve(Key{}, "fb")
 	assert.ErrorIs(t, err, ErrInvalidKey, "a bad key is still a bad key")
 	assert.Equal(t, 1, c.Len(), "a closed cache stores nothing")
+	assert.Equal(t, uint64(1), c.Stats().FallbackHits, "a closed cache's fallback answer still counts")
 }
 
 func TestResolveInvalidKey(t *testing.T) {
