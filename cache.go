@@ -176,12 +176,30 @@ func (c *Cache[V]) background(pruneInterval time.Duration) {
 			return
 		case <-tick:
 			c.coarse.refresh()
+			c.compactStale()
 		case <-prune:
 			if c.coarse != nil {
 				c.coarse.refresh()
 			}
 			c.prune(false)
+			c.compactStale()
 		}
+	}
+}
+
+// compactStale compacts the wheels whose stale nodes outnumber live
+// entries, skipping shards whose maintenance is busy. Cost when there is
+// nothing to do: two atomic loads per shard.
+func (c *Cache[V]) compactStale() {
+	for i := range c.shards {
+		s := &c.shards[i]
+		if !s.staleOver(1) || !s.maintenance.TryLock() {
+			continue
+		}
+		c.compact(s)
+		var out removals[V]
+		c.releaseMaintenance(s, &out)
+		c.notify(&out)
 	}
 }
 

@@ -104,8 +104,7 @@ func (c *Cache[V]) afterWrite(s *shard[V], out *removals[V]) {
 }
 
 func (c *Cache[V]) needsMaintenance(s *shard[V]) bool {
-	size := s.size.Load()
-	return size > c.maxEntries || s.stale.Load() > size+compactSlack
+	return s.size.Load() > c.maxEntries || s.staleOver(writerStaleFactor)
 }
 
 // releaseMaintenance does the pending capacity and compaction work, then
@@ -115,7 +114,7 @@ func (c *Cache[V]) needsMaintenance(s *shard[V]) bool {
 func (c *Cache[V]) releaseMaintenance(s *shard[V], out *removals[V]) {
 	for {
 		c.evictOverCapacity(s, out)
-		if size := s.size.Load(); s.stale.Load() > size+compactSlack {
+		if s.staleOver(writerStaleFactor) {
 			c.compact(s)
 		}
 		s.maintenance.Unlock()
