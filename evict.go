@@ -107,28 +107,29 @@ func (c *Cache[V]) needsMaintenance(s *shard[V]) bool {
 	return s.size.Load() > c.maxEntries || s.staleOver(writerStaleFactor)
 }
 
-// releaseMaintenance does the pending capacity and compaction work, then
+// releaseMaintenance does the pending compaction and capacity work, then
 // unlocks. A writer whose TryLock failed while we held the lock has already
-// counted its entry in size, so the check after Unlock sees it and the work
-// is done again, by us or by whoever takes the lock next.
+// counted its entry in size, so the check after Unlock sees it and the
+// eviction is done again, by us or by whoever takes the lock next.
 func (c *Cache[V]) releaseMaintenance(s *shard[V], out *removals[V]) {
+	if s.staleOver(writerStaleFactor) {
+		c.compact(s)
+	}
 	for {
-		c.evictOverCapacity(s, out)
-		if s.staleOver(writerStaleFactor) {
-			c.compact(s)
-		}
+		drained := c.evictOverCapacity(s, out)
 		s.maintenance.Unlock()
-		if !c.needsMaintenance(s) || !s.maintenance.TryLock() {
+		if drained || s.size.Load() <= c.maxEntries || !s.maintenance.TryLock() {
 			return
 		}
 	}
 }
 
 // evictOverCapacity removes the entries that expire soonest until the shard
-// is within capacity. Caller holds the maintenance lock.
-func (c *Cache[V]) evictOverCapacity(s *shard[V], out *removals[V]) {
+// is within capacity. It reports whether it stopped because the wheel had
+// nothing left to offer. Caller holds the maintenance lock.
+func (c *Cache[V]) evictOverCapacity(s *shard[V], out *removals[V]) (drained bool) {
 	if s.size.Load() <= c.maxEntries {
-		return
+		return false
 	}
 	now := c.now()
 	// Bring overflow writes that came within the ring's horizon in first,
@@ -137,10 +138,10 @@ func (c *Cache[V]) evictOverCapacity(s *shard[V], out *removals[V]) {
 	for s.size.Load() > c.maxEntries {
 		n, ok := s.wheel.popEarliest()
 		if !ok {
-			// Every entry's node is filed before its writer checks the
-			// size, so an empty wheel means the missing nodes' writers are
-			// still on their way here.
-			return
+			// A write is counted in size only after its node is filed, so
+			// this does not happen; stopping keeps a broken invariant from
+			// turning into a spin.
+			return true
 		}
 		e, removed, _ := s.removeNode(n, func(entry[V]) bool { return true })
 		if !removed {
@@ -152,6 +153,7 @@ func (c *Cache[V]) evictOverCapacity(s *shard[V], out *removals[V]) {
 		}
 		c.removed(e, reason, out)
 	}
+	return false
 }
 
 // sweep removes every entry of s expired at now and returns how many.

@@ -36,8 +36,8 @@ type shard[V any] struct {
 	// seq numbers the shard's writes; a wheel node is current while its
 	// seq equals the entry's. Incremented by every store.
 	seq atomic.Uint64
-	// size counts entries held. Incremented after an insert is published,
-	// decremented after a removal.
+	// size counts entries held. Incremented after an insert is published
+	// and its wheel node filed, decremented after a removal.
 	size atomic.Int64
 	// stale estimates the wheel nodes whose write is no longer current:
 	// incremented when an entry is overwritten or removed outside the
@@ -63,7 +63,8 @@ func (s *shard[V]) store(h uint64, k Key, route V, now, expiresAt int64) {
 	e := entry[V]{key: k, route: route, updatedAt: now, expiresAt: expiresAt, seq: seq}
 	_, replaced := s.table.store(h, k, e)
 	// The node is filed after the entry is published, so whoever meets the
-	// node can find the entry.
+	// node can find the entry; size counts the entry only once its node is
+	// filed, so an evictor that sees the shard over capacity finds a node.
 	s.wheel.add(node{hash: h, seq: seq}, expiresAt)
 	if replaced {
 		s.stale.Add(1)
