@@ -281,11 +281,11 @@ func (c *Cache[V]) SetWithTTL(k Key, route V, ttl time.Duration) error {
 	if err := c.checkKey(k); err != nil {
 		return err
 	}
-	if ttl < 0 {
-		return fmt.Errorf("%w: negative ttl %v", ErrInvalidTTL, ttl)
-	}
 	if c.closed.Load() {
 		return ErrClosed
+	}
+	if ttl < 0 {
+		return fmt.Errorf("%w: negative ttl %v", ErrInvalidTTL, ttl)
 	}
 	if err := c.checkRoute(route); err != nil {
 		return err

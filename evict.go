@@ -1,6 +1,9 @@
 package routecache
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 // EvictReason says why an entry left the cache.
 type EvictReason int
@@ -92,15 +95,24 @@ func (c *Cache[V]) removed(e entry[V], reason EvictReason, out *removals[V]) {
 }
 
 // afterWrite keeps the shard within capacity and its wheel compact. Only one
-// goroutine at a time does that work: a writer that cannot take the shard's
-// maintenance lock leaves it to the holder, which re-checks the size after
-// releasing the lock (see releaseMaintenance), so the capacity bound holds
-// once every Set has returned.
+// goroutine at a time does that work. A writer that cannot take the shard's
+// maintenance lock leaves the work to the holder, which re-checks the size
+// after releasing the lock (see releaseMaintenance). The holder may be the
+// background sweep or a Prune rather than another Set, though, so a writer
+// whose shard is still over capacity does not return until it is not: it
+// yields until the holder has evicted for it or the lock is free to do it
+// itself. That way the bound holds once every Set has returned.
 func (c *Cache[V]) afterWrite(s *shard[V], out *removals[V]) {
-	if !c.needsMaintenance(s) || !s.maintenance.TryLock() {
-		return
+	for c.needsMaintenance(s) {
+		if s.maintenance.TryLock() {
+			c.releaseMaintenance(s, out)
+			return
+		}
+		if s.size.Load() <= c.maxEntries {
+			return // only compaction is due; the holder or a later writer does it
+		}
+		runtime.Gosched()
 	}
-	c.releaseMaintenance(s, out)
 }
 
 func (c *Cache[V]) needsMaintenance(s *shard[V]) bool {

@@ -115,3 +115,16 @@ func TestEvictReasonString(t *testing.T) {
 	assert.Equal(t, "deleted", EvictDeleted.String())
 	assert.Equal(t, "EvictReason(0)", EvictReason(0).String())
 }
+
+// A writer whose TryLock fails because the background sweep holds the
+// maintenance lock must still not return while its shard is over capacity.
+func TestCapacityBoundWhileSweepHoldsTheLock(t *testing.T) {
+	for i := 0; i < 300; i++ {
+		c, err := New(Config[string]{Shards: 1, MaxEntriesPerShard: 1, PruneInterval: time.Nanosecond, Clock: NewFakeClock(t0)})
+		require.NoError(t, err)
+		require.NoError(t, c.Set(key("r1", ""), "a"))
+		require.NoError(t, c.Set(key("r2", ""), "b"))
+		require.Equal(t, 1, c.Len(), "run %d", i)
+		require.NoError(t, c.Close())
+	}
+}

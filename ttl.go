@@ -70,12 +70,33 @@ func segmentShift(ttl time.Duration) uint {
 // segment holds the nodes of the writes expiring in one time segment, in
 // append order. All fields are guarded by mu.
 type segment struct {
-	mu        sync.Mutex
-	index     int64    // the segment index this ring slot holds now
-	blocks    [][]node // nodes in append order; only the last block has spare capacity
-	head      int      // nodes at the front of blocks[0] already taken by eviction
-	count     int      // nodes held
-	minExpiry int64    // lowest expiresAt appended since the last scan: a scan before it finds nothing due
+	mu     sync.Mutex
+	index  int64    // the segment index this ring slot holds now
+	blocks [][]node // nodes in append order; only the last block has spare capacity
+	// head and count are 32-bit so the segment fits a cache line; 2^31
+	// nodes in one segment would be 32 GiB of nodes alone.
+	head  int32 // nodes at the front of blocks[0] already taken
+	count int32 // nodes held
+	// minExpiry is the lowest expiresAt appended since the last scan: a
+	// scan before it finds nothing due.
+	minExpiry int64
+	// lastExpiry is the highest expiresAt appended, or unsortedExpiry once
+	// an append came with a lower one than an earlier append. While the
+	// nodes are in expiry order, a scan can stop at the first live one.
+	lastExpiry int64
+}
+
+// unsortedExpiry marks a segment whose appends did not come in expiry
+// order. With one TTL and a clock that does not go backwards they do;
+// per-entry TTLs and racing writers may interleave.
+const unsortedExpiry = math.MinInt64
+
+// emptyExpiry is lastExpiry of an empty segment: below every expiry.
+const emptyExpiry = math.MinInt64 + 1
+
+func (s *segment) reset() {
+	s.blocks, s.head, s.count = nil, 0, 0
+	s.minExpiry, s.lastExpiry = math.MaxInt64, emptyExpiry
 }
 
 // appendNode adds n at the back. Caller holds mu.
@@ -91,24 +112,34 @@ func (s *segment) appendNode(n node, expiresAt int64) {
 	}
 	s.blocks[last] = append(s.blocks[last], n)
 	s.count++
-	if expiresAt < s.minExpiry {
-		s.minExpiry = expiresAt
-	}
+	s.minExpiry = min(s.minExpiry, expiresAt)
+	s.lastExpiry = followedBy(s.lastExpiry, expiresAt)
 }
+
+// followedBy is the lastExpiry of a run whose lastExpiry was last, after a
+// node expiring at next is added at its end.
+func followedBy(last, next int64) int64 {
+	if last == unsortedExpiry || next < last {
+		return unsortedExpiry
+	}
+	return next
+}
+
+// front returns the oldest node. Caller holds mu and has checked count > 0.
+func (s *segment) front() node { return s.blocks[0][s.head] }
 
 // popFront takes the oldest node. Caller holds mu and has checked count > 0.
 func (s *segment) popFront() node {
 	n := s.blocks[0][s.head]
 	s.head++
 	s.count--
-	if s.head == len(s.blocks[0]) {
+	if int(s.head) == len(s.blocks[0]) {
 		s.blocks[0] = nil // drop the reference so the block can be collected
 		s.blocks = s.blocks[1:]
 		s.head = 0
 	}
 	if s.count == 0 {
-		s.blocks = nil
-		s.minExpiry = math.MaxInt64
+		s.reset()
 	}
 	return n
 }
@@ -116,23 +147,31 @@ func (s *segment) popFront() node {
 // detach takes every node out of the segment, leaving it empty. Caller holds
 // mu.
 func (s *segment) detach() nodeList {
-	l := nodeList{blocks: s.blocks, head: s.head}
-	s.blocks, s.head, s.count, s.minExpiry = nil, 0, 0, math.MaxInt64
+	l := nodeList{blocks: s.blocks, head: int(s.head)}
+	s.reset()
 	return l
 }
 
 // prepend puts kept back in front of whatever was appended since the
-// segment was detached, so append order is preserved. Caller holds mu.
-func (s *segment) prepend(kept nodeList, keptMin int64) {
-	if kept.len() == 0 {
+// segment was detached, so append order is preserved. The segment stays in
+// expiry order only if nothing was appended meanwhile and kept was. Caller
+// holds mu.
+func (s *segment) prepend(kept nodeList, keptMin, keptLast int64) {
+	n := kept.len()
+	if n == 0 {
 		return
+	}
+	if s.count == 0 {
+		s.lastExpiry = keptLast
+	} else {
+		s.lastExpiry = unsortedExpiry
 	}
 	if s.head > 0 {
 		s.blocks[0] = s.blocks[0][s.head:]
 		s.head = 0
 	}
 	s.blocks = append(kept.trimmed(), s.blocks...)
-	s.count += kept.len()
+	s.count += int32(n)
 	s.minExpiry = min(s.minExpiry, keptMin)
 }
 
@@ -169,22 +208,35 @@ func (l nodeList) trimmed() [][]node {
 	return l.blocks
 }
 
-// nodeBuilder collects the nodes a scan keeps, in order, into fresh blocks.
-type nodeBuilder struct {
-	list      nodeList
-	minExpiry int64
-}
-
-func newNodeBuilder() nodeBuilder { return nodeBuilder{minExpiry: math.MaxInt64} }
-
-func (b *nodeBuilder) add(n node, expiresAt int64) {
-	last := len(b.list.blocks) - 1
-	if last < 0 || len(b.list.blocks[last]) == cap(b.list.blocks[last]) {
-		b.list.blocks = append(b.list.blocks, make([]node, 0, maxBlockNodes))
-		last++
+// filter keeps the nodes keep accepts, in order, writing them back over the
+// list itself: the write position never passes the read position, so no
+// block is allocated. It returns the kept list with the lowest expiry keep
+// reported and the lastExpiry of the kept run.
+func (l nodeList) filter(keep func(node) (bool, int64)) (kept nodeList, lowest, last int64) {
+	blocks := l.trimmed()
+	lowest, last = math.MaxInt64, emptyExpiry
+	wb, wi := 0, 0 // where the next kept node goes
+	for rb := range blocks {
+		for _, n := range blocks[rb] {
+			ok, expiresAt := keep(n)
+			if !ok {
+				continue
+			}
+			if wi == len(blocks[wb]) {
+				wb, wi = wb+1, 0
+			}
+			blocks[wb][wi] = n
+			wi++
+			lowest = min(lowest, expiresAt)
+			last = followedBy(last, expiresAt)
+		}
 	}
-	b.list.blocks[last] = append(b.list.blocks[last], n)
-	b.minExpiry = min(b.minExpiry, expiresAt)
+	if wi == 0 {
+		return nodeList{}, lowest, last
+	}
+	blocks[wb] = blocks[wb][:wi]
+	clear(blocks[wb+1:])
+	return nodeList{blocks: blocks[:wb+1]}, lowest, last
 }
 
 // overflowItem is a write that expires beyond the ring's horizon.
@@ -242,7 +294,7 @@ func newWheel(shift uint, now int64) *wheel {
 		idx := base + int64(i)
 		s := &w.ring[idx&(wheelSlots-1)]
 		s.index = idx
-		s.minExpiry = math.MaxInt64
+		s.reset()
 	}
 	return w
 }
@@ -331,9 +383,11 @@ func (w *wheel) rebucket() {
 	}
 }
 
-// scanCurrent offers every node of the segment holding now to check, unless
+// scanCurrent offers the nodes of the segment holding now to check, unless
 // the segment's earliest expiry is still ahead. check reports whether the
-// node stays and, if so, its entry's expiry.
+// node stays and, if so, its entry's expiry. While the segment's nodes are
+// in expiry order the scan stops at the first node that stays, so its cost
+// is the nodes it removes plus one; otherwise it checks every node.
 func (w *wheel) scanCurrent(now int64, check func(node) (keep bool, expiresAt int64)) {
 	idx := max(w.segmentOf(now), w.base.Load())
 	s := &w.ring[idx&(wheelSlots-1)]
@@ -342,22 +396,36 @@ func (w *wheel) scanCurrent(now int64, check func(node) (keep bool, expiresAt in
 		s.mu.Unlock()
 		return
 	}
-	l := s.detach()
+	if s.lastExpiry == unsortedExpiry {
+		l := s.detach()
+		s.mu.Unlock()
+		w.refile(s, l, check)
+		return
+	}
+	// Only the maintenance-lock holder (the caller) takes nodes from the
+	// front, so the front stays put while the lock is released to check it;
+	// writers only append at the back.
+	s.minExpiry = math.MaxInt64 // appends during the scan lower it again
+	for s.count > 0 {
+		n := s.front()
+		s.mu.Unlock()
+		keep, expiresAt := check(n)
+		s.mu.Lock()
+		if keep {
+			s.minExpiry = min(s.minExpiry, expiresAt)
+			break
+		}
+		s.popFront()
+	}
 	s.mu.Unlock()
-	w.refile(s, l, check)
 }
 
 // refile runs check over a detached list and puts the kept nodes back in
-// front of the segment, in their original order.
+// front of the segment, in their original order, reusing their blocks.
 func (w *wheel) refile(s *segment, l nodeList, check func(node) (bool, int64)) {
-	kept := newNodeBuilder()
-	l.each(func(n node) {
-		if keep, expiresAt := check(n); keep {
-			kept.add(n, expiresAt)
-		}
-	})
+	kept, lowest, last := l.filter(check)
 	s.mu.Lock()
-	s.prepend(kept.list, kept.minExpiry)
+	s.prepend(kept, lowest, last)
 	s.mu.Unlock()
 }
 
@@ -424,7 +492,7 @@ func (w *wheel) nodes() int {
 	for i := range w.ring {
 		s := &w.ring[i]
 		s.mu.Lock()
-		n += s.count
+		n += int(s.count)
 		s.mu.Unlock()
 	}
 	w.overflowMu.Lock()

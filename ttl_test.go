@@ -3,6 +3,7 @@ package routecache
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -247,4 +248,55 @@ func TestFakeClock(t *testing.T) {
 	}
 	<-done
 	assert.True(t, f.Now().Equal(t0.Add(-61*time.Minute+time.Second)))
+}
+
+// In a segment whose writes came in expiry order, a scan stops at the
+// first node that stays; out of order, it checks every node.
+func TestScanCurrentStopsEarlyWhenSorted(t *testing.T) {
+	shift := segmentShift(time.Minute)
+	width := int64(1) << shift
+	for _, sorted := range []bool{true, false} {
+		w := newWheel(shift, 0)
+		base := 5 * width
+		for i := 0; i < 1000; i++ {
+			exp := base + int64(i)
+			if !sorted && i == 500 {
+				exp = base // one write out of order
+			}
+			w.add(node{seq: uint64(i)}, exp)
+		}
+		w.advance(base, func(node) { t.Fatal("nothing is due before the segment") })
+		now := base + 9 // nodes 0..9 have expired
+		checked, removed := 0, 0
+		w.scanCurrent(now, func(n node) (bool, int64) {
+			checked++
+			exp := base + int64(n.seq)
+			if n.seq == 500 && !sorted {
+				exp = base
+			}
+			if exp <= now {
+				removed++
+				return false, 0
+			}
+			return true, exp
+		})
+		if sorted {
+			assert.Equal(t, 10, removed)
+			assert.Equal(t, 11, checked, "the removed nodes plus the first that stays")
+		} else {
+			assert.Equal(t, 11, removed)
+			assert.Equal(t, 1000, checked)
+		}
+		assert.Equal(t, 1000-removed, w.nodes())
+		var order []uint64
+		for {
+			n, ok := w.popEarliest()
+			if !ok {
+				break
+			}
+			order = append(order, n.seq)
+		}
+		assert.Len(t, order, 1000-removed)
+		assert.True(t, slices.IsSorted(order), "kept nodes stay in append order")
+	}
 }
