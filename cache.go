@@ -38,7 +38,10 @@ type Config[V any] struct {
 	Validate func(V) error
 	// OnEvict, if set, is called once for each entry that leaves the cache
 	// other than by being overwritten, after it is gone and outside every
-	// lock, so it may call back into the cache. A panic in it is recovered.
+	// lock, so it may call back into the cache. It runs on the goroutine
+	// that removed the entry: when the background sweep happens to evict
+	// for a Set, the call may come just after that Set returns. A panic in
+	// it is recovered.
 	OnEvict func(k Key, route V, reason EvictReason)
 }
 
