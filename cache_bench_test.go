@@ -6,7 +6,13 @@ import (
 	"time"
 )
 
-// benchKeys returns n distinct keys, about a third without a thread.
+// The root micro-benchmarks: the cost of each public operation on its own.
+// Comparisons with other caches live in the bench/ module. Run with
+//
+//	go test -run '^$' -bench . -benchmem -cpu 1,2
+
+// benchKeys returns n distinct keys, a third of them rooms and two thirds
+// threads of those rooms.
 func benchKeys(n int) []Key {
 	keys := make([]Key, n)
 	for i := range keys {
@@ -21,193 +27,132 @@ func benchKeys(n int) []Key {
 
 type benchRoute struct{ upstream string }
 
-func newBenchCache(b *testing.B, capacity int) *Cache[*benchRoute] {
+const benchKeyCount = 1 << 16 // a power of two: i&(benchKeyCount-1) picks a key
+
+func newBenchCache(b *testing.B, capacity int, fill []Key) *Cache[*benchRoute] {
 	b.Helper()
 	c, err := New(Config[*benchRoute]{MaxEntriesPerShard: capacity, TTL: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
-const benchKeyCount = 1 << 16
-
-func fillBench(b *testing.B, c *Cache[*benchRoute], keys []Key) {
-	b.Helper()
 	r := &benchRoute{"10.0.0.1:443"}
-	for _, k := range keys {
+	for _, k := range fill {
 		if err := c.Set(k, r); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return c
 }
 
-func BenchmarkGetHit(b *testing.B) {
-	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	fillBench(b, c, keys)
+// runOp calls op(i) for i = 0, 1, … b.N times in all, from one goroutine
+// or, if parallel, from RunParallel's goroutines (each counting its own i).
+func runOp(b *testing.B, parallel bool, op func(i int) error) {
+	b.Helper()
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := c.Get(keys[i&(benchKeyCount-1)]); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkGetHitParallel(b *testing.B) {
-	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	fillBench(b, c, keys)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			if _, err := c.Get(keys[i&(benchKeyCount-1)]); err != nil {
+	if !parallel {
+		for i := 0; i < b.N; i++ {
+			if err := op(i); err != nil {
 				b.Fatal(err)
 			}
-			i++
+		}
+		return
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			if err := op(i); err != nil {
+				b.Error(err)
+				return
+			}
 		}
 	})
 }
 
-func BenchmarkResolveExact(b *testing.B) {
+func BenchmarkGet(b *testing.B) {
 	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	fillBench(b, c, keys)
-	fb := &benchRoute{"fallback"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := c.Resolve(keys[i&(benchKeyCount-1)], fb); err != nil {
-			b.Fatal(err)
-		}
+	c := newBenchCache(b, benchKeyCount, keys)
+	for _, parallel := range []bool{false, true} {
+		b.Run(fmt.Sprintf("hit/parallel=%v", parallel), func(b *testing.B) {
+			runOp(b, parallel, func(i int) error {
+				_, err := c.Get(keys[i&(benchKeyCount-1)])
+				return err
+			})
+		})
 	}
 }
 
-func BenchmarkResolveExactParallel(b *testing.B) {
+func BenchmarkResolve(b *testing.B) {
 	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	fillBench(b, c, keys)
 	fb := &benchRoute{"fallback"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			if _, err := c.Resolve(keys[i&(benchKeyCount-1)], fb); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	})
-}
+	exact := newBenchCache(b, benchKeyCount, keys)
+	for _, parallel := range []bool{false, true} {
+		b.Run(fmt.Sprintf("exact/parallel=%v", parallel), func(b *testing.B) {
+			runOp(b, parallel, func(i int) error {
+				_, err := exact.Resolve(keys[i&(benchKeyCount-1)], fb)
+				return err
+			})
+		})
+	}
 
-// BenchmarkResolveRoom resolves threads whose own routes are gone, so each
-// call answers from the room and stores the route for the thread. The
-// thread entries are deleted outside the timer in batches.
-func BenchmarkResolveRoom(b *testing.B) {
-	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	r := &benchRoute{"room"}
-	var threads []Key
+	// Threads whose own routes are gone: each call answers from the room
+	// and stores the route for the thread. The stored routes are deleted
+	// outside the timer whenever every thread has been resolved once.
+	var rooms, threads []Key
 	for _, k := range keys {
 		if k.Thread == "" {
-			if err := c.Set(k, r); err != nil {
-				b.Fatal(err)
-			}
+			rooms = append(rooms, k)
 		} else {
 			threads = append(threads, k)
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		j := i % len(threads)
-		if j == 0 && i > 0 {
-			b.StopTimer()
-			for _, k := range threads {
-				c.Delete(k)
-			}
-			b.StartTimer()
-		}
-		res, err := c.Resolve(threads[j])
-		if err != nil || res.Source != SourceRoom {
-			b.Fatal(res, err)
-		}
-	}
-}
-
-// BenchmarkResolveFallback resolves keys that hold nothing, so each call
-// stores the supplied fallback.
-func BenchmarkResolveFallback(b *testing.B) {
-	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	fb := &benchRoute{"fallback"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		j := i & (benchKeyCount - 1)
-		if j == 0 && i > 0 {
-			b.StopTimer()
-			for _, k := range keys {
-				c.Delete(k)
-			}
-			b.StartTimer()
-		}
-		res, err := c.Resolve(keys[j], fb)
-		if err != nil || res.Source != SourceFallback {
-			b.Fatal(res, err)
-		}
-	}
-}
-
-// BenchmarkSetNew writes keys the cache does not hold; the capacity is
-// below the key count, so it evicts as it goes.
-func BenchmarkSetNew(b *testing.B) {
-	keys := benchKeys(1 << 20)
-	c := newBenchCache(b, benchKeyCount/c0(b))
-	r := &benchRoute{"r"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := c.Set(keys[i&(1<<20-1)], r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkSetOverwrite(b *testing.B) {
-	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	fillBench(b, c, keys)
-	r := &benchRoute{"r"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := c.Set(keys[i&(benchKeyCount-1)], r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkSetParallel(b *testing.B) {
-	keys := benchKeys(benchKeyCount)
-	c := newBenchCache(b, benchKeyCount)
-	r := &benchRoute{"r"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			if err := c.Set(keys[i&(benchKeyCount-1)], r); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
+	b.Run("room", func(b *testing.B) {
+		c := newBenchCache(b, benchKeyCount, rooms)
+		runOp(b, false, func(i int) error {
+			return resolveFresh(b, c, threads, i, SourceRoom)
+		})
+	})
+	// Keys that hold nothing: each call stores the supplied fallback.
+	b.Run("fallback", func(b *testing.B) {
+		c := newBenchCache(b, benchKeyCount, nil)
+		runOp(b, false, func(i int) error {
+			return resolveFresh(b, c, keys, i, SourceFallback, fb)
+		})
 	})
 }
 
-func c0(b *testing.B) int { b.Helper(); return 1 }
+// resolveFresh resolves keys[i % len(keys)], first deleting, outside the
+// timer, what earlier rounds stored for keys, and checks the answer's
+// source.
+func resolveFresh(b *testing.B, c *Cache[*benchRoute], keys []Key, i int, want Source, fallbacks ...*benchRoute) error {
+	j := i % len(keys)
+	if j == 0 && i > 0 {
+		b.StopTimer()
+		for _, k := range keys {
+			c.Delete(k)
+		}
+		b.StartTimer()
+	}
+	res, err := c.Resolve(keys[j], fallbacks...)
+	if err == nil && res.Source != want {
+		err = fmt.Errorf("resolved from %v, want %v", res.Source, want)
+	}
+	return err
+}
+
+func BenchmarkSet(b *testing.B) {
+	r := &benchRoute{"r"}
+	// New keys into a full cache: every Set evicts the oldest write.
+	b.Run("new", func(b *testing.B) {
+		keys := benchKeys(1 << 20)
+		c := newBenchCache(b, benchKeyCount/8, nil)
+		runOp(b, false, func(i int) error { return c.Set(keys[i&(1<<20-1)], r) })
+	})
+	keys := benchKeys(benchKeyCount)
+	for _, parallel := range []bool{false, true} {
+		b.Run(fmt.Sprintf("overwrite/parallel=%v", parallel), func(b *testing.B) {
+			c := newBenchCache(b, benchKeyCount, keys)
+			runOp(b, parallel, func(i int) error { return c.Set(keys[i&(benchKeyCount-1)], r) })
+		})
+	}
+}

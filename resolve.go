@@ -116,26 +116,26 @@ func (c *Cache[V]) Resolve(k Key, fallbacks ...V) (Resolution[V], error) {
 		if route, found := c.resolveRoom(k.RoomScope(), now, &res); found {
 			c.write(s, h, k, route, c.ttl)
 			c.stats.stripe().roomHits.Add(1)
-			res.Route, res.Source = route, SourceRoom
-			res.Reason = ReasonThreadMiss
-			if res.Stale {
-				res.Reason = ReasonStale
-			}
-			return res, nil
+			return res.answer(route, SourceRoom, ReasonThreadMiss), nil
 		}
 	}
 	if route, ok := c.firstValid(fallbacks); ok {
 		c.write(s, h, k, route, c.ttl)
 		c.stats.stripe().fallbackHits.Add(1)
-		res.Route, res.Source = route, SourceFallback
-		res.Reason = ReasonMiss
-		if res.Stale {
-			res.Reason = ReasonStale
-		}
-		return res, nil
+		return res.answer(route, SourceFallback, ReasonMiss), nil
 	}
 	c.stats.stripe().misses.Add(1)
 	return Resolution[V]{}, fmt.Errorf("%w for %s", ErrNoRoute, k)
+}
+
+// answer returns r answered with route from source, for reason, unless an
+// expired entry was met on the way: then the reason is stale.
+func (r Resolution[V]) answer(route V, source Source, reason Reason) Resolution[V] {
+	r.Route, r.Source, r.Reason = route, source, reason
+	if r.Stale {
+		r.Reason = ReasonStale
+	}
+	return r
 }
 
 // resolveRoom looks up the room's route in the room key's own shard,
@@ -164,8 +164,7 @@ func (c *Cache[V]) resolveClosed(res Resolution[V], fallbacks []V) (Resolution[V
 		return Resolution[V]{}, ErrClosed
 	}
 	c.stats.stripe().fallbackHits.Add(1)
-	res.Route, res.Source, res.Reason = route, SourceFallback, ReasonUnavailable
-	return res, nil
+	return res.answer(route, SourceFallback, ReasonUnavailable), nil
 }
 
 // firstValid returns the first fallback that passes Validate.
