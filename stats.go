@@ -37,11 +37,10 @@ type counterStripe struct {
 // different cores increment different cache lines. A goroutine picks its
 // stripe from the address of its own stack.
 //
-// Measured on the development machine (2 cores, RunParallel): one shared
-// atomic costs 13.8 ns per increment, a stripe picked by math/rand/v2
-// 29.8 ns (the generator's state is per-thread but the call is not
-// inlined), a stripe picked from the stack address 3.5 ns. Picking by the
-// key's hash is as cheap but sends every hit of a hot key to one stripe.
+// BenchmarkCounterStripe (table_test.go), RunParallel on 2 cores, ns per
+// increment: one shared atomic 12.2, a stripe picked by math/rand/v2 30.4,
+// a stripe picked by the key's hash with one hot key 11.8 (every hit of a
+// hot key lands on one stripe), the goroutine's stack stripe 3.1.
 type counters struct {
 	stripes []counterStripe
 	shift   uint // 64 - log2(len(stripes))
