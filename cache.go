@@ -51,7 +51,7 @@ const (
 	DefaultMaxEntriesPerShard = 10_000
 	DefaultPruneInterval      = 30 * time.Second
 	DefaultMaxKeyBytes        = 1024
-	// MaxShards bounds Config.Shards: each shard costs about 17 KiB of
+	// MaxShards bounds Config.Shards: each shard costs about 21 KiB of
 	// wheel and map before it holds anything.
 	MaxShards = 1 << 14
 )
