@@ -35,6 +35,7 @@ func BenchmarkResolve(b *testing.B) {
 
 	b.Run("path=exact", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
+		defer cache.Close() // each timing round's cache goes before the next one's starts
 		for i := range keys.keys {
 			mustSet(b, cache, keys.keys[i].key, routes[i%routePoolSize])
 		}
@@ -62,6 +63,7 @@ func BenchmarkResolve(b *testing.B) {
 
 	b.Run("path=room", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
+		defer cache.Close() // each timing round's cache goes before the next one's starts
 		for _, i := range keys.rooms {
 			mustSet(b, cache, keys.keys[i].key, routes[i%routePoolSize])
 		}
@@ -90,6 +92,7 @@ func BenchmarkResolve(b *testing.B) {
 
 	b.Run("path=fallback", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
+		defer cache.Close() // each timing round's cache goes before the next one's starts
 		shares := partitionByRoom(keys.keys, allIndexes(len(keys.keys)), goroutines)
 		var next atomic.Int32
 		var wrong atomic.Int64
@@ -114,6 +117,7 @@ func BenchmarkResolve(b *testing.B) {
 
 	b.Run("path=set-delete", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
+		defer cache.Close() // each timing round's cache goes before the next one's starts
 		shares := partitionByRoom(keys.keys, allIndexes(len(keys.keys)), goroutines)
 		var next atomic.Int32
 		var failed atomic.Int64
