@@ -63,91 +63,72 @@ func BenchmarkResolve(b *testing.B) {
 
 	b.Run("path=room", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
-		defer cache.Close() // each timing round's cache goes before the next one's starts
+		defer cache.Close()
 		for _, i := range keys.rooms {
 			mustSet(b, cache, keys.keys[i].key, routes[i%routePoolSize])
 		}
 		runtime.GC()
-		shares := partitionByRoom(keys.keys, keys.threads, goroutines)
-		var next atomic.Int32
-		var wrong atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			own := shares[int(next.Add(1)-1)%len(shares)]
-			miss := int64(0)
-			for i := 0; pb.Next(); i++ {
-				k := keys.keys[own[i%len(own)]].key
+		runOwnedRounds(b, keys.keys, partitionByRoom(keys.keys, keys.threads, goroutines),
+			"Resolve answered other than from the room", func(k routecache.Key) bool {
 				res, err := cache.Resolve(k)
-				if err != nil || res.Source != routecache.SourceRoom {
-					miss++
-				}
 				cache.Delete(k)
-			}
-			wrong.Add(miss)
-		})
-		b.StopTimer()
-		checkNone(b, "Resolve answered other than from the room", wrong.Load())
+				return err == nil && res.Source == routecache.SourceRoom
+			})
 	})
 
 	b.Run("path=fallback", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
-		defer cache.Close() // each timing round's cache goes before the next one's starts
-		shares := partitionByRoom(keys.keys, allIndexes(len(keys.keys)), goroutines)
-		var next atomic.Int32
-		var wrong atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			own := shares[int(next.Add(1)-1)%len(shares)]
-			miss := int64(0)
-			for i := 0; pb.Next(); i++ {
-				k := keys.keys[own[i%len(own)]].key
+		defer cache.Close()
+		runOwnedRounds(b, keys.keys, partitionByRoom(keys.keys, allIndexes(len(keys.keys)), goroutines),
+			"Resolve answered other than from the fallback", func(k routecache.Key) bool {
 				res, err := cache.Resolve(k, fallback)
-				if err != nil || res.Source != routecache.SourceFallback {
-					miss++
-				}
 				cache.Delete(k)
-			}
-			wrong.Add(miss)
-		})
-		b.StopTimer()
-		checkNone(b, "Resolve answered other than from the fallback", wrong.Load())
+				return err == nil && res.Source == routecache.SourceFallback
+			})
 	})
 
 	b.Run("path=set-delete", func(b *testing.B) {
 		cache := openResolveCache(b, opts)
-		defer cache.Close() // each timing round's cache goes before the next one's starts
-		shares := partitionByRoom(keys.keys, allIndexes(len(keys.keys)), goroutines)
-		var next atomic.Int32
-		var failed atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			own := shares[int(next.Add(1)-1)%len(shares)]
-			fail := int64(0)
-			for i := 0; pb.Next(); i++ {
-				k := keys.keys[own[i%len(own)]].key
-				if cache.Set(k, fallback) != nil || !cache.Delete(k) {
-					fail++
-				}
-			}
-			failed.Add(fail)
-		})
-		b.StopTimer()
-		checkNone(b, "Set or Delete failed", failed.Load())
+		defer cache.Close()
+		runOwnedRounds(b, keys.keys, partitionByRoom(keys.keys, allIndexes(len(keys.keys)), goroutines),
+			"Set or Delete failed", func(k routecache.Key) bool {
+				return cache.Set(k, fallback) == nil && cache.Delete(k)
+			})
 	})
 }
 
-// openResolveCache opens a routecache configured as the shared adapter does
-// and closes it when the benchmark ends.
+// runOwnedRounds times round over the keys each RunParallel goroutine owns
+// (one share of shares per goroutine) and fails the benchmark, naming what,
+// if any round reported false.
+func runOwnedRounds(b *testing.B, keys []benchKey, shares [][]int, what string, round func(routecache.Key) bool) {
+	b.Helper()
+	var next atomic.Int32
+	var failed atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		own := shares[int(next.Add(1)-1)%len(shares)]
+		fail := int64(0)
+		for i := 0; pb.Next(); i++ {
+			if !round(keys[own[i%len(own)]].key) {
+				fail++
+			}
+		}
+		failed.Add(fail)
+	})
+	b.StopTimer()
+	checkNone(b, what, failed.Load())
+}
+
+// openResolveCache opens a routecache configured like the shared workloads'.
+// The caller closes it when its timing round ends, so that no earlier
+// round's cache and background goroutine run beside the next one.
 func openResolveCache(b *testing.B, opts cacheOptions) *routecache.Cache[*route] {
 	b.Helper()
 	cache, err := routecache.New(routecacheConfig(opts))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = cache.Close() })
 	return cache
 }
 
