@@ -15,9 +15,10 @@ type Clock interface {
 
 // coarseRefresh is how often the default clock is refreshed. Entries may
 // live up to this much (plus scheduling delay) longer than their TTL, and
-// UpdatedAt may read that much early. time.Now costs about 57 ns on the
-// development machine (a kvm-clock virtual machine) and an atomic load about
-// 1 ns, which is why the hot paths read a coarse clock.
+// UpdatedAt may read that much early. BenchmarkClockRead (clock_test.go)
+// on the development machine, a kvm-clock virtual machine: time.Now 54 ns,
+// time.Since 30 ns, the coarse clock's atomic load 0.3 ns. That is why the
+// hot paths read a coarse clock.
 const coarseRefresh = time.Millisecond
 
 // coarseClock is the default clock: nanoseconds since the cache's epoch,
