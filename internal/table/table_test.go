@@ -1,0 +1,177 @@
+package table
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func all(Slot[string, int]) bool { return true }
+
+// TestCollidingKeys stores keys that share one hash explicitly: every key
+// stays reachable by key and by seq, replaced and removed alone.
+func TestCollidingKeys(t *testing.T) {
+	tb := New[string, int]()
+	const h = 42
+	const n = 1000
+	for i := range n {
+		_, replaced := tb.Store(h, Slot[string, int]{Key: fmt.Sprint("k", i), Seq: uint64(i + 1), Value: i})
+		require.False(t, replaced)
+	}
+	assert.Equal(t, int64(n), tb.Len())
+	assert.Equal(t, int64(n), tb.Collisions(), "every key of a shared hash lives in its group")
+	for i := range n {
+		s, ok := tb.Load(h, fmt.Sprint("k", i))
+		require.True(t, ok)
+		require.Equal(t, i, s.Value)
+		s, ok = tb.LoadSeq(h, uint64(i+1))
+		require.True(t, ok, "seq %d", i+1)
+		require.Equal(t, fmt.Sprint("k", i), s.Key)
+	}
+	// Overwrite a colliding key: its old seq is gone, the new one found.
+	old, replaced := tb.Store(h, Slot[string, int]{Key: "k7", Seq: 5000, Value: -7})
+	require.True(t, replaced)
+	assert.Equal(t, uint64(8), old.Seq)
+	_, ok := tb.LoadSeq(h, 8)
+	assert.False(t, ok)
+	s, ok := tb.LoadSeq(h, 5000)
+	require.True(t, ok)
+	assert.Equal(t, -7, s.Value)
+	// Remove by seq, by key, and refuse a stale seq.
+	_, removed := tb.RemoveSeq(h, 8, all)
+	assert.False(t, removed, "a replaced write's seq removes nothing")
+	_, removed = tb.RemoveSeq(h, 5000, all)
+	assert.True(t, removed)
+	_, removed = tb.Remove(h, "k0", all) // the primary holder
+	assert.True(t, removed)
+	_, ok = tb.Load(h, "k1")
+	assert.True(t, ok, "the other keys stay reachable when one leaves")
+	assert.Equal(t, int64(n-2), tb.Len())
+	seen := 0
+	tb.Range(func(Slot[string, int]) bool { seen++; return true })
+	assert.Equal(t, n-2, seen)
+	_, replaced = tb.Store(h, Slot[string, int]{Key: "k1", Seq: 6000, Value: 1})
+	assert.True(t, replaced)
+	assert.Equal(t, int64(n-2), tb.Len())
+
+	// Emptied, the group dissolves and the hash takes a lone key again.
+	for i := range n {
+		tb.Remove(h, fmt.Sprint("k", i), all)
+	}
+	assert.Zero(t, tb.Len())
+	assert.Zero(t, tb.Collisions())
+	_, ok = tb.groups.Load(h)
+	assert.False(t, ok, "the group dissolved")
+	tb.Store(h, Slot[string, int]{Key: "again", Seq: 7000})
+	s, ok = tb.Load(h, "again")
+	require.True(t, ok)
+	assert.False(t, s.isMarker())
+}
+
+// TestGroupsFormAndDissolveUnderChurn races writers of a few keys sharing
+// one hash, so groups form, empty and dissolve while others write; every
+// key stays consistent and the counts come back to what is held.
+func TestGroupsFormAndDissolveUnderChurn(t *testing.T) {
+	tb := New[int, int]()
+	var seq atomic.Uint64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20_000 {
+				k := (g + i) % 3
+				if i%2 == 0 {
+					tb.Store(9, Slot[int, int]{Key: k, Seq: seq.Add(1), Value: k})
+				} else {
+					tb.Remove(9, k, func(Slot[int, int]) bool { return true })
+				}
+				if s, ok := tb.Load(9, k); ok && s.Value != k {
+					t.Errorf("key %d read %d", k, s.Value)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	held := int64(0)
+	tb.Range(func(s Slot[int, int]) bool {
+		held++
+		got, ok := tb.LoadSeq(9, s.Seq)
+		assert.True(t, ok)
+		assert.Equal(t, s, got)
+		return true
+	})
+	assert.Equal(t, held, tb.Len())
+}
+
+func TestRemoveRespectsAccept(t *testing.T) {
+	tb := New[string, int]()
+	tb.Store(1, Slot[string, int]{Key: "a", Seq: 1})
+	tb.Store(1, Slot[string, int]{Key: "b", Seq: 2})
+	never := func(Slot[string, int]) bool { return false }
+	for _, k := range []string{"a", "b"} {
+		_, removed := tb.Remove(1, k, never)
+		assert.False(t, removed)
+	}
+	_, removed := tb.RemoveSeq(1, 2, never)
+	assert.False(t, removed)
+	assert.Equal(t, int64(2), tb.Len())
+}
+
+// TestLenNeverNegative races inserts against removals of the same keys and
+// samples Len throughout.
+func TestLenNeverNegative(t *testing.T) {
+	tb := New[int, int]()
+	var stop atomic.Bool
+	var negative atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			if tb.Len() < 0 {
+				negative.Add(1)
+			}
+		}
+	}()
+	var writers sync.WaitGroup
+	for g := range 4 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for i := range 20_000 {
+				k := i % 8
+				h := uint64(k % 2) // two hashes: both paths, primary and side
+				if g%2 == 0 {
+					tb.Store(h, Slot[int, int]{Key: k, Seq: uint64(g*100_000 + i + 1)}) // seq 0 is reserved
+				} else {
+					tb.Remove(h, k, func(Slot[int, int]) bool { return true })
+				}
+			}
+		}()
+	}
+	writers.Wait()
+	stop.Store(true)
+	wg.Wait()
+	assert.Zero(t, negative.Load())
+	n := int64(0)
+	tb.Range(func(Slot[int, int]) bool { n++; return true })
+	assert.Equal(t, n, tb.Len(), "quiescent count is exact")
+}
+
+func TestLoadAllocatesNothing(t *testing.T) {
+	tb := New[string, int]()
+	tb.Store(3, Slot[string, int]{Key: "a", Seq: 1})
+	tb.Store(3, Slot[string, int]{Key: "b", Seq: 2})
+	allocs := testing.AllocsPerRun(100, func() {
+		tb.Load(3, "a")
+		tb.Load(3, "b")
+		tb.LoadSeq(3, 2)
+	})
+	assert.Zero(t, allocs)
+}
