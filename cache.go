@@ -13,105 +13,82 @@ package routecache
 import (
 	"fmt"
 	"iter"
-	"math"
 	"math/bits"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Config configures a Cache. The zero Config is valid: every zero field
-// takes the default its comment gives. Negative values other than
-// PruneInterval are rejected by New.
-type Config[V any] struct {
-	Shards             int           // 0: max(2, 2*GOMAXPROCS); any positive count up to MaxShards is used exactly
-	TTL                time.Duration // default route lifetime; 0: 30 minutes
-	MaxEntriesPerShard int           // 0: 10,000
-	PruneInterval      time.Duration // background sweep of expired routes; 0: 30 s; <0: none
-	MaxKeyBytes        int           // longest key accepted, all fields together; 0: 1024
-	Clock              Clock         // nil: the process's monotonic clock, read coarsely (see below)
-	// Validate, if set, is called on every route given to Set and on every
-	// fallback Resolve considers; a route it rejects is refused by Set
-	// (ErrInvalidRoute) and skipped as a fallback. A panic in Validate counts
-	// as a rejection.
-	Validate func(V) error
-	// OnEvict, if set, is called once for each entry that leaves the cache
-	// other than by being overwritten, after it is gone and outside every
-	// lock, so it may call back into the cache. It runs on the goroutine
-	// that removed the entry: when the background sweep happens to evict
-	// for a Set, the call may come just after that Set returns. A panic in
-	// it is recovered.
-	OnEvict func(k Key, route V, reason EvictReason)
-}
-
-// Defaults and limits of Config.
-const (
-	DefaultTTL                = 30 * time.Minute
-	DefaultMaxEntriesPerShard = 10_000
-	DefaultPruneInterval      = 30 * time.Second
-	DefaultMaxKeyBytes        = 1024
-	// MaxShards bounds Config.Shards: each shard costs about 21 KiB of
-	// wheel and map before it holds anything.
-	MaxShards = 1 << 14
-)
-
 // Cache holds routes of type V by Key. Every method is safe for concurrent
-// use. Create it with New; the zero Cache is not usable.
+// use. Create it with New.
+//
+// Expiry is exact: no Get, Resolve or All returns a route whose ExpiresAt
+// is at or before the time the call began, whatever the load, the sweep or
+// OnEvict are doing. With the default clock, a hit reads a coarse clock
+// that a dedicated goroutine refreshes every millisecond, and reads the
+// monotonic clock itself for an entry within a second of its expiry (see
+// clock.go for why that cannot be wrong).
+//
+// Background work: with the default clock, one goroutine refreshes the
+// coarse clock while the cache is used and parks one second after the last
+// call that needed it, so an idle cache costs no wake-ups for the clock;
+// with PruneInterval > 0, one goroutine sweeps expired routes once per
+// PruneInterval. Both end at Close.
+//
+// The zero Cache (a field nobody initialised) behaves as a closed cache:
+// every method returns ErrClosed, false, 0 or nothing, and none panics.
 type Cache[V any] struct {
-	shards     []shard[V]
-	shardCount uint64
-	// hashMask is all ones; tests narrow it to force hash collisions.
-	hashMask uint64
-
+	// Set by New and only read afterwards: every operation reads these.
+	shards      []shard[V]
+	shardCount  uint64
+	shardSeed   uint64
 	ttl         int64 // default TTL in ns
 	maxEntries  int64 // per shard
 	maxKeyBytes int
 	validate    func(V) error
 	onEvict     func(Key, V, EvictReason)
+	epoch       time.Time // times are kept as ns since epoch
+	clock       Clock     // nil: the monotonic clock with a coarse reading
+	stats       counters
+	// live is set by New and cleared by Close; the zero Cache is closed.
+	live atomic.Bool
 
-	// Time is kept as ns since epoch. With the default clock, coarse is
-	// set and clock is nil; with a Config.Clock it is the other way round.
-	epoch  time.Time
-	coarse *coarseClock
-	clock  Clock
+	// coarse is the default clock's coarse reading, ns since epoch: a lower
+	// bound of the current time, or coarseUnknown. Written only by the
+	// refresher, every coarseRefresh while the cache is used; read by every
+	// hit. Padded to a line of its own, so its stores invalidate nothing
+	// else a hit reads.
+	_      [64]byte
+	coarse atomic.Int64
+	_      [56]byte
 
-	stats counters
+	loads loadFlights[V] // ResolveWith's loads in flight, per shard (loader.go)
 
-	closed    atomic.Bool
-	closeOnce sync.Once
-	stop      chan struct{} // closed by Close; nil when there is no background goroutine
-	done      chan struct{} // closed by the background goroutine when it returns
+	wakeUp chan struct{} // buffered, 1: a parked refresher's wake-up
+	// sweepCallbacks counts OnEvict calls the background sweeper is
+	// running, so that Close called from one does not wait for itself.
+	sweepCallbacks atomic.Int32
+	// refresherWakeups and sweeperWakeups count the background loops'
+	// iterations, for the tests of an idle cache.
+	refresherWakeups, sweeperWakeups atomic.Uint64
+
+	stop          chan struct{} // closed by Close
+	refresherDone chan struct{} // closed by the refresher as it returns; nil without one
+	sweeperDone   chan struct{} // closed by the sweeper as it returns; nil without one
 }
 
-// New returns a cache configured by cfg, and starts its background
-// goroutine: at most one per cache, refreshing the default clock and
-// sweeping expired routes every PruneInterval, until Close. With a
-// Config.Clock and a negative PruneInterval there is none. A negative
-// setting (other than PruneInterval) returns an error wrapping
-// ErrInvalidConfig.
+// New returns a cache configured by cfg and starts its background work
+// (see Cache). A negative setting other than PruneInterval, or a Shards
+// above MaxShards, returns an error wrapping ErrInvalidConfig. Cost: the
+// shards' tables and wheels, a few KiB each.
 func New[V any](cfg Config[V]) (*Cache[V], error) {
-	if err := checkConfig(cfg); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if cfg.Shards == 0 {
-		cfg.Shards = max(2, 2*runtime.GOMAXPROCS(0))
-	}
-	if cfg.TTL == 0 {
-		cfg.TTL = DefaultTTL
-	}
-	if cfg.MaxEntriesPerShard == 0 {
-		cfg.MaxEntriesPerShard = DefaultMaxEntriesPerShard
-	}
-	if cfg.PruneInterval == 0 {
-		cfg.PruneInterval = DefaultPruneInterval
-	}
-	if cfg.MaxKeyBytes == 0 {
-		cfg.MaxKeyBytes = DefaultMaxKeyBytes
-	}
+	cfg = cfg.withDefaults(runtime.GOMAXPROCS(0))
 	c := &Cache[V]{
 		shardCount:  uint64(cfg.Shards),
-		hashMask:    math.MaxUint64,
+		shardSeed:   cfg.ShardSeed,
 		ttl:         int64(cfg.TTL),
 		maxEntries:  int64(cfg.MaxEntriesPerShard),
 		maxKeyBytes: cfg.MaxKeyBytes,
@@ -119,99 +96,31 @@ func New[V any](cfg Config[V]) (*Cache[V], error) {
 		onEvict:     cfg.OnEvict,
 		clock:       cfg.Clock,
 		stats:       newCounters(),
+		stop:        make(chan struct{}),
 	}
+	c.coarse.Store(coarseUnknown)
 	if c.clock == nil {
-		c.coarse = newCoarseClock()
-		c.epoch = c.coarse.epoch
+		c.epoch = time.Now()
 	} else {
 		c.epoch = c.clock.Now()
 	}
-	now := c.now()
+	now := c.exactNow()
 	shift := segmentShift(cfg.TTL)
 	c.shards = make([]shard[V], cfg.Shards)
 	for i := range c.shards {
 		c.shards[i] = newShard[V](shift, now)
 	}
-	if c.coarse != nil || cfg.PruneInterval > 0 {
-		c.stop = make(chan struct{})
-		c.done = make(chan struct{})
-		go c.background(cfg.PruneInterval)
+	c.live.Store(true)
+	if c.clock == nil {
+		c.wakeUp = make(chan struct{}, 1)
+		c.refresherDone = make(chan struct{})
+		go c.refreshCoarse(c.stop, c.refresherDone)
+	}
+	if cfg.PruneInterval > 0 {
+		c.sweeperDone = make(chan struct{})
+		go c.runSweeper(cfg.PruneInterval, c.stop, c.sweeperDone)
 	}
 	return c, nil
-}
-
-func checkConfig[V any](cfg Config[V]) error {
-	switch {
-	case cfg.Shards < 0:
-		return fmt.Errorf("%w: negative Shards %d", ErrInvalidConfig, cfg.Shards)
-	case cfg.Shards > MaxShards:
-		return fmt.Errorf("%w: Shards %d above MaxShards %d", ErrInvalidConfig, cfg.Shards, MaxShards)
-	case cfg.TTL < 0:
-		return fmt.Errorf("%w: negative TTL %v", ErrInvalidConfig, cfg.TTL)
-	case cfg.MaxEntriesPerShard < 0:
-		return fmt.Errorf("%w: negative MaxEntriesPerShard %d", ErrInvalidConfig, cfg.MaxEntriesPerShard)
-	case cfg.MaxKeyBytes < 0:
-		return fmt.Errorf("%w: negative MaxKeyBytes %d", ErrInvalidConfig, cfg.MaxKeyBytes)
-	}
-	return nil
-}
-
-// background refreshes the coarse clock and sweeps expired routes until
-// Close. A sweep skips a shard whose maintenance lock is busy; the next
-// sweep gets it.
-func (c *Cache[V]) background(pruneInterval time.Duration) {
-	defer close(c.done)
-	var tick <-chan time.Time
-	if c.coarse != nil {
-		t := time.NewTicker(coarseRefresh)
-		defer t.Stop()
-		tick = t.C
-	}
-	var prune <-chan time.Time
-	if pruneInterval > 0 {
-		t := time.NewTicker(pruneInterval)
-		defer t.Stop()
-		prune = t.C
-	}
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-tick:
-			c.coarse.refresh()
-			c.compactStale()
-		case <-prune:
-			if c.coarse != nil {
-				c.coarse.refresh()
-			}
-			c.prune(false)
-			c.compactStale()
-		}
-	}
-}
-
-// compactStale compacts the wheels whose stale nodes outnumber live
-// entries, skipping shards whose maintenance is busy. Cost when there is
-// nothing to do: two atomic loads per shard.
-func (c *Cache[V]) compactStale() {
-	for i := range c.shards {
-		s := &c.shards[i]
-		if !s.staleOver(1) || !s.maintenance.TryLock() {
-			continue
-		}
-		c.compact(s)
-		var out removals[V]
-		c.releaseMaintenance(s, &out)
-		c.notify(&out)
-	}
-}
-
-// now returns the time in ns since the cache's epoch.
-func (c *Cache[V]) now() int64 {
-	if c.coarse != nil {
-		return c.coarse.nanos.Load()
-	}
-	return int64(c.clock.Now().Sub(c.epoch))
 }
 
 // timeAt turns ns since the epoch back into a time.Time.
@@ -219,21 +128,14 @@ func (c *Cache[V]) timeAt(t int64) time.Time {
 	return c.epoch.Add(time.Duration(t))
 }
 
-// expiryAfter returns now+ttl, clamped to the far future instead of
-// overflowing.
-func expiryAfter(now, ttl int64) int64 {
-	if now > 0 && ttl > math.MaxInt64-now {
-		return math.MaxInt64
-	}
-	return now + ttl
-}
-
 // checkKey reports why k cannot be used, naming the field.
 func (c *Cache[V]) checkKey(k Key) error {
 	if err := k.checkFields(); err != nil {
 		return err
 	}
-	if n := k.byteLen(); n > c.maxKeyBytes {
+	// The zero Cache has no MaxKeyBytes: it takes any length and answers
+	// as a closed cache.
+	if n := k.byteLen(); n > c.maxKeyBytes && c.shards != nil {
 		return fmt.Errorf("%w: %d bytes, above MaxKeyBytes %d", ErrInvalidKey, n, c.maxKeyBytes)
 	}
 	return nil
@@ -256,22 +158,37 @@ func (c *Cache[V]) checkRoute(route V) (err error) {
 	return nil
 }
 
-func (c *Cache[V]) hash(k Key) uint64 { return hashKey(k) & c.hashMask }
-
-// shardIndex maps a hash onto [0, shardCount) by multiply-shift: the high
-// word of hash*shardCount. Any count works, and it costs one multiply where
-// a modulo would cost a division.
+// shardIndex maps a key hash onto [0, shardCount) by multiply-shift: the
+// high word of hash*shardCount. Any count works, and it costs one multiply
+// where a modulo would cost a division. With a ShardSeed, the hash is
+// first put through a keyed bijection, so the mapping is unpredictable to
+// anyone who does not know the seed.
 func (c *Cache[V]) shardIndex(h uint64) int {
+	if c.shardSeed != 0 {
+		h = mixSeeded(h, c.shardSeed)
+	}
 	hi, _ := bits.Mul64(h, c.shardCount)
 	return int(hi)
+}
+
+// mixSeeded is a keyed bijection of h: the seed is mixed in before and
+// after a 64-bit finaliser (murmur3's fmix64).
+func mixSeeded(h, seed uint64) uint64 {
+	h ^= seed
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h ^ bits.RotateLeft64(seed, 29)
 }
 
 // Set stores route for k with the default TTL, replacing any earlier route
 // of k; a replaced key moves to the back of the eviction order. Errors:
 // ErrInvalidKey, ErrInvalidRoute (Validate rejected it), ErrClosed. Cost:
-// one hash of the key, one map write under a bucket lock, allocating the
-// map's entry (plus, amortised, a share of a wheel block), and one segment
-// lock held for a few nanoseconds; if the shard goes over capacity, the
+// one hash of the key, one read of the monotonic clock, one map write
+// under a bucket lock allocating the map's entry, one segment lock held
+// for a few nanoseconds, and, if the shard goes over capacity, the
 // eviction of the soonest-expiring entries.
 func (c *Cache[V]) Set(k Key, route V) error {
 	return c.SetWithTTL(k, route, 0)
@@ -284,7 +201,7 @@ func (c *Cache[V]) SetWithTTL(k Key, route V, ttl time.Duration) error {
 	if err := c.checkKey(k); err != nil {
 		return err
 	}
-	if c.closed.Load() {
+	if !c.live.Load() {
 		return ErrClosed
 	}
 	if ttl < 0 {
@@ -296,7 +213,7 @@ func (c *Cache[V]) SetWithTTL(k Key, route V, ttl time.Duration) error {
 	if ttl == 0 {
 		ttl = time.Duration(c.ttl)
 	}
-	h := c.hash(k)
+	h := hashKey(k)
 	c.write(&c.shards[c.shardIndex(h)], h, k, route, int64(ttl))
 	c.stats.stripe().sets.Add(1)
 	return nil
@@ -304,7 +221,7 @@ func (c *Cache[V]) SetWithTTL(k Key, route V, ttl time.Duration) error {
 
 // write stores a route and does the capacity work it caused.
 func (c *Cache[V]) write(s *shard[V], h uint64, k Key, route V, ttl int64) {
-	now := c.now()
+	now := c.exactNow()
 	s.store(h, k, route, now, expiryAfter(now, ttl))
 	var out removals[V]
 	c.afterWrite(s, &out)
@@ -320,28 +237,29 @@ type Record[V any] struct {
 }
 
 func (c *Cache[V]) record(e entry[V]) Record[V] {
-	return Record[V]{Route: e.route, UpdatedAt: c.timeAt(e.updatedAt), ExpiresAt: c.timeAt(e.expiresAt)}
+	return Record[V]{Route: e.Value.route, UpdatedAt: c.timeAt(e.Value.updatedAt), ExpiresAt: c.timeAt(e.Value.expiresAt)}
 }
 
 // Get returns the live record for k. A held but expired entry is removed
 // on the spot and reported as ErrExpired; afterwards the key is
 // ErrNotFound. Other errors: ErrInvalidKey, ErrClosed. A hit takes no lock
-// and allocates nothing: one hash, one lock-free map read, one clock read.
+// and allocates nothing: one hash, one lock-free map read, one atomic load
+// of the coarse clock (or a clock read, near the entry's expiry).
 func (c *Cache[V]) Get(k Key) (Record[V], error) {
 	if err := c.checkKey(k); err != nil {
 		return Record[V]{}, err
 	}
-	if c.closed.Load() {
+	if !c.live.Load() {
 		return Record[V]{}, ErrClosed
 	}
-	h := c.hash(k)
+	h := hashKey(k)
 	s := &c.shards[c.shardIndex(h)]
-	e, ok := s.table.load(h, k)
+	e, ok := s.table.Load(h, k)
 	if !ok {
 		c.stats.stripe().misses.Add(1)
 		return Record[V]{}, ErrNotFound
 	}
-	if e.expiresAt > c.now() {
+	if c.alive(e.Value.expiresAt) {
 		c.stats.stripe().hits.Add(1)
 		return c.record(e), nil
 	}
@@ -354,7 +272,7 @@ func (c *Cache[V]) Get(k Key) (Record[V], error) {
 // overwritten meanwhile, and counts it as stale.
 func (c *Cache[V]) dropExpired(s *shard[V], h uint64, e entry[V]) {
 	c.stats.stripe().stale.Add(1)
-	old, ok := s.remove(h, e.key, func(cur entry[V]) bool { return cur.seq == e.seq })
+	old, ok := s.remove(h, e.Key, func(cur entry[V]) bool { return cur.Seq == e.Seq })
 	if !ok {
 		return
 	}
@@ -367,17 +285,17 @@ func (c *Cache[V]) dropExpired(s *shard[V], h uint64, e entry[V]) {
 // EvictDeleted, or EvictExpired if the entry had already expired. An
 // invalid key, or a closed cache, removes nothing and returns false.
 func (c *Cache[V]) Delete(k Key) bool {
-	if c.checkKey(k) != nil || c.closed.Load() {
+	if c.checkKey(k) != nil || !c.live.Load() {
 		return false
 	}
-	h := c.hash(k)
+	h := hashKey(k)
 	s := &c.shards[c.shardIndex(h)]
-	e, ok := s.remove(h, k, func(entry[V]) bool { return true })
+	e, ok := s.remove(h, k, acceptAny[V])
 	if !ok {
 		return false
 	}
 	reason := EvictDeleted
-	if e.expiresAt <= c.now() {
+	if e.Value.expiresAt <= c.exactNow() {
 		reason = EvictExpired
 	}
 	var out removals[V]
@@ -387,54 +305,41 @@ func (c *Cache[V]) Delete(k Key) bool {
 }
 
 // Prune removes every entry expired at the time of the call and returns
-// how many it removed. It sweeps only the wheel's due segments, so its cost
-// grows with the entries it removes and the segments it passes, not with
-// the entries held. It waits for a shard whose maintenance is busy. After
-// Close it returns 0.
+// how many it removed. It takes only the wheel's due nodes, so its cost
+// grows with the entries it removes, never with the entries held, for any
+// mix of TTLs. It works a batch at a time per shard, waiting for a shard
+// whose maintenance is busy, and reports each batch to OnEvict on the
+// calling goroutine. After Close it returns 0.
 func (c *Cache[V]) Prune() int {
-	if c.closed.Load() {
+	if !c.live.Load() {
 		return 0
 	}
-	return c.prune(true)
-}
-
-// prune sweeps every shard; wait says whether to wait for a busy shard or
-// skip it.
-func (c *Cache[V]) prune(wait bool) int {
-	now := c.now()
-	total := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		if wait {
-			s.maintenance.Lock()
-		} else if !s.maintenance.TryLock() {
-			continue
-		}
-		var out removals[V]
-		total += c.sweep(s, now, &out)
-		c.releaseMaintenance(s, &out)
-		c.notify(&out)
-	}
-	return total
+	return c.sweepAll(c.exactNow(), false)
 }
 
 // Len returns the number of entries held, expired-but-unswept included.
-// Cost: one atomic load per shard.
+// Never negative; it may lag by the writes in flight. Cost: one atomic
+// load per shard.
 func (c *Cache[V]) Len() int {
 	n := int64(0)
 	for i := range c.shards {
-		n += c.shards[i].size.Load()
+		n += c.shards[i].size()
 	}
 	return int(n)
 }
+
+// TTL returns the default route lifetime: what Set gives a route, and
+// what SetWithTTL gives for a ttl of 0. The zero Cache returns 0.
+func (c *Cache[V]) TTL() time.Duration { return time.Duration(c.ttl) }
 
 // Shards returns the number of shards.
 func (c *Cache[V]) Shards() int { return len(c.shards) }
 
 // ShardOf returns the shard k belongs to: xxhash over the four fields,
-// mapped onto the shard count. It is the same in every process for the same
-// shard count, and it does not check k.
-func (c *Cache[V]) ShardOf(k Key) int { return c.shardIndex(c.hash(k)) }
+// mapped onto the shard count (and keyed by ShardSeed, if set). Without a
+// ShardSeed it is the same in every process for the same shard count. It
+// does not check k.
+func (c *Cache[V]) ShardOf(k Key) int { return c.shardIndex(hashKey(k)) }
 
 // Stats returns the counters since New. Cost: a read of every counter
 // stripe and one atomic load per shard.
@@ -445,22 +350,23 @@ func (c *Cache[V]) Stats() Stats {
 }
 
 // All yields every live route: key and record. It is weakly consistent: a
-// route written or removed during the iteration may or may not be seen,
-// and none is seen twice. The loop body runs outside every lock and may
-// call the cache. After Close it yields nothing.
+// route written or removed during the iteration may or may not be seen.
+// Routes expired when the call began are never yielded. The loop body runs
+// outside every lock and may call the cache. After Close it yields
+// nothing.
 func (c *Cache[V]) All() iter.Seq2[Key, Record[V]] {
 	return func(yield func(Key, Record[V]) bool) {
-		if c.closed.Load() {
+		if !c.live.Load() {
 			return
 		}
-		now := c.now()
+		now := c.exactNow()
 		for i := range c.shards {
 			more := true
-			c.shards[i].table.each(func(e entry[V]) bool {
-				if e.expiresAt <= now {
+			c.shards[i].table.Range(func(e entry[V]) bool {
+				if e.Value.expiresAt <= now {
 					return true
 				}
-				more = yield(e.key, c.record(e))
+				more = yield(e.Key, c.record(e))
 				return more
 			})
 			if !more {
@@ -470,16 +376,22 @@ func (c *Cache[V]) All() iter.Seq2[Key, Record[V]] {
 	}
 }
 
-// Close stops the background goroutine and waits for it to return. After
-// Close, Set and Get return ErrClosed and Resolve answers only from the
-// fallbacks it is given. Close is idempotent and always returns nil.
+// Close stops the background work and waits for it to end, except that a
+// Close called from OnEvict on the background sweeper does not wait for
+// the sweeper, which is the caller, and a Close that finds the sweeper in
+// an OnEvict call does not wait for that call either. After Close, Set and
+// Get return ErrClosed and Resolve answers only from the fallbacks it is
+// given. Close is idempotent, safe from OnEvict and Validate on every
+// path, and always returns nil.
 func (c *Cache[V]) Close() error {
-	c.closeOnce.Do(func() {
-		c.closed.Store(true)
-		if c.stop != nil {
-			close(c.stop)
-			<-c.done
-		}
-	})
+	if c.live.CompareAndSwap(true, false) {
+		close(c.stop)
+	}
+	if c.refresherDone != nil {
+		<-c.refresherDone
+	}
+	if c.sweeperDone != nil && c.sweepCallbacks.Load() == 0 {
+		<-c.sweeperDone
+	}
 	return nil
 }

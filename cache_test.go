@@ -172,32 +172,6 @@ func TestClose(t *testing.T) {
 	assert.ErrorIs(t, c.Set(Key{}, "b"), ErrInvalidKey, "key errors come first")
 }
 
-// Close stops the background goroutine: nothing started by New is left.
-func TestCloseStopsBackgroundWork(t *testing.T) {
-	before := runtime.NumGoroutine()
-	var caches []*Cache[string]
-	for _, cfg := range []Config[string]{
-		{},                                // coarse clock and prune ticker
-		{PruneInterval: -1},               // coarse clock only
-		{PruneInterval: time.Millisecond}, // busy pruning
-		{Clock: NewFakeClock(t0)},         // prune ticker only
-		{Clock: NewFakeClock(t0), PruneInterval: -1}, // nothing to run
-	} {
-		c, err := New(cfg)
-		require.NoError(t, err)
-		caches = append(caches, c)
-	}
-	for _, c := range caches {
-		require.NoError(t, c.Close())
-	}
-	// Close waits for the goroutine's last deferred call; the runtime may
-	// still be tearing it down, so give the scheduler a moment.
-	for i := 0; i < 1000 && runtime.NumGoroutine() > before; i++ {
-		runtime.Gosched()
-	}
-	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
-}
-
 func TestDelete(t *testing.T) {
 	c, clk, log := newTestCache(t, Config[string]{})
 	live, expired := key("live", ""), key("expired", "")
@@ -279,6 +253,40 @@ func TestShardOf(t *testing.T) {
 		assert.Equal(t, p.hash, hashKey(p.key), "%v", p.key)
 		assert.Equal(t, p.shard, a.ShardOf(p.key), "%v", p.key)
 	}
+}
+
+// With a ShardSeed, shard choice is deterministic for the seed and shard
+// count, spreads keys as evenly, and differs from the unseeded choice and
+// from another seed's: who does not know the seed cannot aim at a shard.
+func TestShardSeed(t *testing.T) {
+	newCache := func(seed uint64) *Cache[string] {
+		c, _, _ := newTestCache(t, Config[string]{Shards: 16, ShardSeed: seed})
+		return c
+	}
+	unseeded, a, a2, b := newCache(0), newCache(0x5eed), newCache(0x5eed), newCache(0xbad5eed)
+	counts := make([]int, 16)
+	same, sameOther := 0, 0
+	for i := range 16_000 {
+		k := key(fmt.Sprint("room", i), "")
+		s := a.ShardOf(k)
+		require.Equal(t, s, a2.ShardOf(k), "deterministic for a seed")
+		counts[s]++
+		if s == unseeded.ShardOf(k) {
+			same++
+		}
+		if s == b.ShardOf(k) {
+			sameOther++
+		}
+	}
+	for i, n := range counts {
+		assert.InDelta(t, 1000, n, 200, "shard %d holds about a sixteenth", i)
+	}
+	assert.InDelta(t, 1000, same, 200, "agrees with the unseeded choice only by chance")
+	assert.InDelta(t, 1000, sameOther, 200, "agrees with another seed only by chance")
+	// The keys still go where ShardOf says.
+	k := key("r", "")
+	require.NoError(t, a.Set(k, "x"))
+	assert.Equal(t, 1, a.shardLen(a.ShardOf(k)))
 }
 
 func TestStats(t *testing.T) {

@@ -1,6 +1,7 @@
 package routecache
 
 import (
+	"math"
 	"sync/atomic"
 	"time"
 )
@@ -8,38 +9,38 @@ import (
 // Clock tells the cache what time it is. Implementations must be safe for
 // concurrent use. The cache measures every age as a difference from the
 // Now it read at New, so a Clock whose times carry a monotonic reading (as
-// time.Now's do) makes expiry immune to wall-clock jumps.
+// time.Now's do) makes expiry immune to wall-clock jumps. With a Clock set,
+// the cache calls Now on every operation that needs the time; without one
+// it reads the process's monotonic clock (see Cache for how the hot path
+// avoids most of those reads).
 type Clock interface {
 	Now() time.Time
 }
 
-// coarseRefresh is how often the default clock is refreshed. Entries may
-// live up to this much (plus scheduling delay) longer than their TTL, and
-// UpdatedAt may read that much early. BenchmarkClockRead (clock_test.go)
-// on the development machine, a kvm-clock virtual machine: time.Now 54 ns,
-// time.Since 30 ns, the coarse clock's atomic load 0.3 ns. That is why the
-// hot paths read a coarse clock.
-const coarseRefresh = time.Millisecond
-
-// coarseClock is the default clock: nanoseconds since the cache's epoch,
-// stored by the cache's background goroutine every coarseRefresh and read
-// with one atomic load. It follows the monotonic clock, so a wall-clock jump
-// neither expires nor revives anything.
-type coarseClock struct {
-	epoch time.Time    // read once at New; carries the monotonic reading
-	nanos atomic.Int64 // time.Since(epoch) at the last refresh; written only by refresh
-}
-
-func newCoarseClock() *coarseClock {
-	return &coarseClock{epoch: time.Now()}
-}
-
-// refresh stores the current monotonic age. The stored value never runs
-// ahead of real time and never goes backwards: time.Since on a time with a
-// monotonic reading is monotonic.
-func (c *coarseClock) refresh() {
-	c.nanos.Store(int64(time.Since(c.epoch)))
-}
+// The default clock's coarse reading.
+//
+// A hit must not serve a route at or past its expiry, and reading the
+// monotonic clock (time.Since) costs several times what the rest of a hit
+// costs on some virtual machines (BenchmarkClockRead). So the hot path
+// reads an atomic that a dedicated goroutine refreshes every coarseRefresh,
+// and trusts it only for an entry that expires more than trustWindow after
+// it: the reading lags real time by the refresher's scheduling delay, and
+// trustWindow is orders of magnitude above any such delay a running
+// process sees (milliseconds under full CPU saturation). An entry closer to
+// its expiry than that is checked against the monotonic clock itself. The
+// refresher runs no user code and no work that grows with the data, so
+// nothing the cache does, and no callback, can freeze the reading; it parks
+// after parkAfter refreshes with nobody asking it to stay, and while it is
+// parked the reading is coarseUnknown, which sends every check to the
+// monotonic clock and wakes it.
+const (
+	coarseRefresh = time.Millisecond
+	trustWindow   = int64(time.Second)
+	parkAfter     = 1000 // refreshes: one second of activity
+	// coarseUnknown is the coarse reading while nobody refreshes it: no
+	// expiry is more than trustWindow after it, so nothing trusts it.
+	coarseUnknown = math.MaxInt64 - trustWindow
+)
 
 // FakeClock is a Clock for tests: time stands still until Advance or Set
 // moves it. Safe for concurrent use; Now takes no lock. Create it with
@@ -59,13 +60,90 @@ func (f *FakeClock) Now() time.Time {
 	return f.start.Add(time.Duration(f.offset.Load()))
 }
 
-// Advance moves the clock forward by d (backward if d is negative).
+// Advance moves the clock forward by d (backward if d is negative). Like
+// Set, it saturates about 292 years from the clock's start instead of
+// wrapping around.
 func (f *FakeClock) Advance(d time.Duration) {
-	f.offset.Add(int64(d))
+	for {
+		old := f.offset.Load()
+		if f.offset.CompareAndSwap(old, saturatingAdd(old, int64(d))) {
+			return
+		}
+	}
 }
 
 // Set moves the clock to t, forward or backward. Times more than about 292
 // years from the clock's start saturate.
 func (f *FakeClock) Set(t time.Time) {
 	f.offset.Store(int64(t.Sub(f.start)))
+}
+
+// saturatingAdd returns a+b, clamped to the int64 range.
+func saturatingAdd(a, b int64) int64 {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
+}
+
+// exactNow returns the time in ns since the cache's epoch, read from the
+// Config.Clock or the monotonic clock.
+func (c *Cache[V]) exactNow() int64 {
+	if c.clock != nil {
+		return int64(c.clock.Now().Sub(c.epoch)) // Sub saturates
+	}
+	return int64(time.Since(c.epoch))
+}
+
+// wakeRefresher asks a parked refresher for coarse readings again. Only
+// lookups call it: they are what the readings are for, and a sweep or a
+// write that woke it would keep an idle cache's refresher busy.
+func (c *Cache[V]) wakeRefresher() {
+	if c.refresherDone == nil {
+		return // a Config.Clock: no refresher, no coarse readings
+	}
+	select {
+	case c.wakeUp <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// refreshCoarse keeps the coarse reading fresh while the cache is used. It
+// runs on its own goroutine, started by New with the default clock, until
+// stop is closed.
+func (c *Cache[V]) refreshCoarse(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	ticker := time.NewTicker(coarseRefresh)
+	defer ticker.Stop()
+	for {
+		// Parked: nothing refreshes, nothing trusts the reading.
+		c.refresherWakeups.Add(1)
+		select {
+		case <-stop:
+			return
+		case <-c.wakeUp:
+		}
+		c.coarse.Store(int64(time.Since(c.epoch)))
+		ticker.Reset(coarseRefresh)
+		// Readers that found the reading unknown before the store above
+		// may have queued a wake-up; it is served.
+		select {
+		case <-c.wakeUp:
+		default:
+		}
+		for range parkAfter {
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+			}
+			c.refresherWakeups.Add(1)
+			c.coarse.Store(int64(time.Since(c.epoch)))
+		}
+		ticker.Stop()
+		c.coarse.Store(coarseUnknown)
+	}
 }

@@ -24,4 +24,8 @@ var (
 	ErrInvalidConfig = errors.New("routecache: invalid config")
 	// ErrClosed: the cache was closed.
 	ErrClosed = errors.New("routecache: closed")
+	// ErrLoad: ResolveWith's loader failed (returned an error, panicked or
+	// gave a negative TTL) and no fallback answered; the loader's own error
+	// is wrapped too, so errors.Is finds both.
+	ErrLoad = errors.New("routecache: load failed")
 )

@@ -2,7 +2,9 @@ package routecache
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,15 +118,72 @@ func TestEvictReasonString(t *testing.T) {
 	assert.Equal(t, "EvictReason(0)", EvictReason(0).String())
 }
 
-// A writer whose TryLock fails because the background sweep holds the
-// maintenance lock must still not return while its shard is over capacity.
+// A writer whose TryLock fails because a sweep holds the maintenance lock
+// must still not return while its shard is over capacity. The test holds
+// the lock itself, as a sweep would, so the interleaving is forced rather
+// than hoped for.
 func TestCapacityBoundWhileSweepHoldsTheLock(t *testing.T) {
-	for i := 0; i < 300; i++ {
-		c, err := New(Config[string]{Shards: 1, MaxEntriesPerShard: 1, PruneInterval: time.Nanosecond, Clock: NewFakeClock(t0)})
-		require.NoError(t, err)
-		require.NoError(t, c.Set(key("r1", ""), "a"))
-		require.NoError(t, c.Set(key("r2", ""), "b"))
-		require.Equal(t, 1, c.Len(), "run %d", i)
-		require.NoError(t, c.Close())
+	c, _, _ := newTestCache(t, Config[string]{Shards: 1, MaxEntriesPerShard: 1})
+	require.NoError(t, c.Set(key("r1", ""), "a"))
+	s := &c.shards[0]
+	s.maintenance.Lock()
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		assert.NoError(t, c.Set(key("r2", ""), "b"))
+	}()
+	for s.size() < 2 {
+		runtime.Gosched() // until the writer has published its entry
 	}
+	select {
+	case <-returned:
+		t.Fatal("Set returned with its shard over capacity")
+	default:
+	}
+	// The writer cannot return until the holder lets go; with the size
+	// over capacity it keeps trying the lock rather than leaving.
+	for range 100 {
+		runtime.Gosched()
+		require.Equal(t, int64(2), s.size())
+	}
+	s.maintenance.Unlock()
+	<-returned
+	assert.Equal(t, 1, c.Len())
+}
+
+// Len and Stats.Entries are never negative, however Sets and Deletes of
+// the same keys interleave.
+func TestLenNeverNegative(t *testing.T) {
+	c, _, _ := newTestCache(t, Config[string]{Shards: 2})
+	var stop atomic.Bool
+	var negative atomic.Int64
+	var sampler sync.WaitGroup
+	sampler.Add(1)
+	go func() {
+		defer sampler.Done()
+		for !stop.Load() {
+			if c.Len() < 0 || c.Stats().Entries < 0 {
+				negative.Add(1)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20_000 {
+				k := key(fmt.Sprint(i%4), "")
+				if g%2 == 0 {
+					_ = c.Set(k, "x")
+				} else {
+					c.Delete(k)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	stop.Store(true)
+	sampler.Wait()
+	assert.Zero(t, negative.Load(), "readings below zero")
 }

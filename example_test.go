@@ -1,6 +1,7 @@
 package routecache_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -131,6 +132,47 @@ func ExampleConfig_onEvict() {
 	// #rust left b: deleted
 	// #zig left c: expired
 	// pruned 1
+}
+
+// A proxy asks its routing directory for a conversation the cache does not
+// know, once however many requests miss at the same time, and remembers
+// the answer for as long as the directory says.
+func ExampleCache_ResolveWith() {
+	clock := routecache.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	cache, _ := routecache.New(routecache.Config[string]{TTL: time.Hour, Clock: clock})
+	defer cache.Close()
+
+	directory := map[string]string{"chat-42": "10.0.0.7:8443"}
+	askDirectory := func(ctx context.Context, k routecache.Key) (string, time.Duration, error) {
+		if upstream, ok := directory[k.Room]; ok {
+			return upstream, 5 * time.Minute, nil
+		}
+		return "", 0, errors.New("unknown room")
+	}
+
+	ctx := context.Background()
+	k := routecache.Key{Channel: "telegram", Bridge: "bot-1", Room: "chat-42"}
+	res, _ := cache.ResolveWith(ctx, k, askDirectory)
+	fmt.Println(res.Route, res.Source, res.Reason)
+
+	res, _ = cache.ResolveWith(ctx, k, askDirectory)
+	fmt.Println(res.Route, res.Source, res.Reason)
+
+	clock.Advance(5 * time.Minute) // the directory's TTL, not the cache's hour
+	res, _ = cache.ResolveWith(ctx, k, askDirectory)
+	fmt.Println(res.Route, res.Source, res.Reason, res.Stale)
+
+	unknown := routecache.Key{Channel: "telegram", Bridge: "bot-1", Room: "chat-7"}
+	res, _ = cache.ResolveWith(ctx, unknown, askDirectory, "10.0.0.9:8443")
+	fmt.Println(res.Route, res.Source, res.Reason)
+	_, err := cache.ResolveWith(ctx, routecache.Key{Channel: "telegram", Bridge: "bot-1", Room: "chat-8"}, askDirectory)
+	fmt.Println(err, errors.Is(err, routecache.ErrLoad))
+	// Output:
+	// 10.0.0.7:8443 loaded miss
+	// 10.0.0.7:8443 exact none
+	// 10.0.0.7:8443 loaded stale true
+	// 10.0.0.9:8443 fallback load_failed
+	// routecache: load failed for telegram:bot-1:chat-8: unknown room true
 }
 
 func ExampleParseKey() {

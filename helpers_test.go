@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/c41db742/routecache/internal/collide"
 )
 
 // t0 is where every test's FakeClock starts.
@@ -78,4 +80,37 @@ func newTestCache(t testing.TB, cfg Config[string]) (*Cache[string], *FakeClock,
 
 func key(room, thread string) Key {
 	return Key{Channel: "telegram", Bridge: "bot", Room: room, Thread: thread}
+}
+
+// wheelNodes counts the wheel nodes of every shard, stale ones included.
+func (c *Cache[V]) wheelNodes() int {
+	n := 0
+	for i := range c.shards {
+		n += c.shards[i].wheel.Len()
+	}
+	return n
+}
+
+// shardLen returns the entries held by shard i.
+func (c *Cache[V]) shardLen(i int) int { return int(c.shards[i].size()) }
+
+// collisionCount returns the entries held in the tables' side maps.
+func (c *Cache[V]) collisionCount() int {
+	n := 0
+	for i := range c.shards {
+		n += int(c.shards[i].table.Collisions())
+	}
+	return n
+}
+
+// collidingKeys returns n distinct keys that share one 64-bit key hash,
+// computed by inverting XXH64 on their rooms: what a client who controls
+// room ids can do.
+func collidingKeys(n int, thread string) []Key {
+	rooms := collide.Rooms(n, 1)
+	keys := make([]Key, n)
+	for i, r := range rooms {
+		keys[i] = Key{Channel: "telegram", Bridge: "bot", Room: r, Thread: thread}
+	}
+	return keys
 }

@@ -1,6 +1,9 @@
 package routecache
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Source says where a Resolution's route came from.
 type Source int
@@ -12,9 +15,11 @@ const (
 	SourceRoom
 	// SourceFallback: the first supplied fallback that passed Validate.
 	SourceFallback
+	// SourceLoaded: the route ResolveWith's loader returned.
+	SourceLoaded
 )
 
-// String returns "exact", "room" or "fallback".
+// String returns "exact", "room", "fallback" or "loaded".
 func (s Source) String() string {
 	switch s {
 	case SourceExact:
@@ -23,6 +28,8 @@ func (s Source) String() string {
 		return "room"
 	case SourceFallback:
 		return "fallback"
+	case SourceLoaded:
+		return "loaded"
 	}
 	return fmt.Sprintf("Source(%d)", int(s))
 }
@@ -41,9 +48,13 @@ const (
 	ReasonThreadMiss
 	// ReasonUnavailable: the cache is closed; a fallback answered.
 	ReasonUnavailable
+	// ReasonLoadFailed: ResolveWith's loader failed or gave a route
+	// Validate rejected; a fallback answered.
+	ReasonLoadFailed
 )
 
-// String returns "none", "stale", "miss", "thread_miss" or "unavailable".
+// String returns "none", "stale", "miss", "thread_miss", "unavailable" or
+// "load_failed".
 func (r Reason) String() string {
 	switch r {
 	case ReasonNone:
@@ -56,19 +67,21 @@ func (r Reason) String() string {
 		return "thread_miss"
 	case ReasonUnavailable:
 		return "unavailable"
+	case ReasonLoadFailed:
+		return "load_failed"
 	}
 	return fmt.Sprintf("Reason(%d)", int(r))
 }
 
-// Resolution is the answer of Resolve: the route, where it came from and
-// why.
+// Resolution is the answer of Resolve and ResolveWith: the route, where it
+// came from and why.
 type Resolution[V any] struct {
 	Route  V
 	Key    Key    // the key that was resolved
 	Shard  int    // ShardOf(Key)
-	Source Source // SourceExact, SourceRoom, SourceFallback
+	Source Source // SourceExact, SourceRoom, SourceLoaded, SourceFallback
 	Stale  bool   // an exact or room route was found but had expired
-	Reason Reason // ReasonNone on an exact hit; else ReasonStale, ReasonMiss, ReasonThreadMiss, ReasonUnavailable
+	Reason Reason // ReasonNone on an exact hit; else ReasonStale, ReasonMiss, ReasonThreadMiss, ReasonUnavailable, ReasonLoadFailed
 }
 
 // Fallback reports whether the route is not k's own: Source != SourceExact.
@@ -91,48 +104,77 @@ func (r Resolution[V]) Fallback() bool { return r.Source != SourceExact }
 // alone (Reason unavailable, nothing stored) or returns ErrClosed.
 //
 // An exact hit costs what a Get hit costs: no lock, no allocation. A room
-// hit adds a second lookup and a write; a fallback adds a write.
+// hit adds a second lookup and a write; a fallback adds a write. A fallback
+// Validate rejects costs the Validate call and nothing else.
 func (c *Cache[V]) Resolve(k Key, fallbacks ...V) (Resolution[V], error) {
+	return c.resolve(nil, k, nil, fallbacks)
+}
+
+// resolve is the one decision path of Resolve and ResolveWith: exact, room,
+// then, only when load is not nil, the load (loader.go), then the fallbacks.
+// ctx is read only by the load step.
+func (c *Cache[V]) resolve(ctx context.Context, k Key, load Loader[V], fallbacks []V) (Resolution[V], error) {
 	if err := c.checkKey(k); err != nil {
 		return Resolution[V]{}, err
 	}
-	h := c.hash(k)
+	h := hashKey(k)
 	res := Resolution[V]{Key: k, Shard: c.shardIndex(h)}
-	if c.closed.Load() {
+	if !c.live.Load() {
 		return c.resolveClosed(res, fallbacks)
 	}
 	s := &c.shards[res.Shard]
-	now := c.now()
-	if e, ok := s.table.load(h, k); ok {
-		if e.expiresAt > now {
+	if e, ok := s.table.Load(h, k); ok {
+		if c.alive(e.Value.expiresAt) {
 			c.stats.stripe().hits.Add(1)
-			res.Route = e.route
+			res.Route = e.Value.route
 			return res, nil
 		}
 		c.dropExpired(s, h, e)
 		res.Stale = true
 	}
 	if k.Thread != "" {
-		if route, found := c.resolveRoom(k.RoomScope(), now, &res); found {
+		if route, found := c.resolveRoom(k.RoomScope(), &res); found {
 			c.write(s, h, k, route, c.ttl)
 			c.stats.stripe().roomHits.Add(1)
 			return res.answer(route, SourceRoom, ReasonThreadMiss), nil
 		}
 	}
+	reason, failure := ReasonMiss, error(nil)
+	if load != nil {
+		got, err := c.loadRoute(ctx, s, h, k, res.Shard, load)
+		if err != nil {
+			return Resolution[V]{}, err // the caller's ctx ended; the load goes on
+		}
+		switch {
+		case got.held:
+			// Another caller's load stored the route after this one missed.
+			c.stats.stripe().hits.Add(1)
+			res.Stale = false
+			return res.answer(got.route, SourceExact, ReasonNone), nil
+		case got.err == nil:
+			return res.answer(got.route, SourceLoaded, ReasonMiss), nil
+		}
+		reason, failure = ReasonLoadFailed, got.err
+	}
 	if route, ok := c.firstValid(fallbacks); ok {
 		c.write(s, h, k, route, c.ttl)
 		c.stats.stripe().fallbackHits.Add(1)
-		return res.answer(route, SourceFallback, ReasonMiss), nil
+		return res.answer(route, SourceFallback, reason), nil
 	}
 	c.stats.stripe().misses.Add(1)
+	if failure != nil {
+		return Resolution[V]{}, failure
+	}
 	return Resolution[V]{}, fmt.Errorf("%w for %s", ErrNoRoute, k)
 }
 
 // answer returns r answered with route from source, for reason, unless an
-// expired entry was met on the way: then the reason is stale.
+// expired entry was met on the way: then the reason is stale. A failed load
+// stays the reason, since it is why a fallback answered; Stale still tells
+// of the expired entry.
 func (r Resolution[V]) answer(route V, source Source, reason Reason) Resolution[V] {
 	r.Route, r.Source, r.Reason = route, source, reason
-	if r.Stale {
+	if r.Stale && reason != ReasonLoadFailed {
 		r.Reason = ReasonStale
 	}
 	return r
@@ -140,16 +182,16 @@ func (r Resolution[V]) answer(route V, source Source, reason Reason) Resolution[
 
 // resolveRoom looks up the room's route in the room key's own shard,
 // removing it and marking res stale if it has expired.
-func (c *Cache[V]) resolveRoom(room Key, now int64, res *Resolution[V]) (V, bool) {
-	rh := c.hash(room)
+func (c *Cache[V]) resolveRoom(room Key, res *Resolution[V]) (V, bool) {
+	rh := hashKey(room)
 	rs := &c.shards[c.shardIndex(rh)]
-	e, ok := rs.table.load(rh, room)
+	e, ok := rs.table.Load(rh, room)
 	if !ok {
 		var zero V
 		return zero, false
 	}
-	if e.expiresAt > now {
-		return e.route, true
+	if c.alive(e.Value.expiresAt) {
+		return e.Value.route, true
 	}
 	c.dropExpired(rs, rh, e)
 	res.Stale = true
@@ -163,17 +205,35 @@ func (c *Cache[V]) resolveClosed(res Resolution[V], fallbacks []V) (Resolution[V
 	if !ok {
 		return Resolution[V]{}, ErrClosed
 	}
-	c.stats.stripe().fallbackHits.Add(1)
+	if c.shards != nil { // the zero Cache has no counters to count in
+		c.stats.stripe().fallbackHits.Add(1)
+	}
 	return res.answer(route, SourceFallback, ReasonUnavailable), nil
 }
 
 // firstValid returns the first fallback that passes Validate.
 func (c *Cache[V]) firstValid(fallbacks []V) (V, bool) {
 	for _, f := range fallbacks {
-		if c.checkRoute(f) == nil {
+		if c.valid(f) {
 			return f, true
 		}
 	}
 	var zero V
 	return zero, false
+}
+
+// valid reports whether Validate accepts route; a panic counts as a
+// rejection, as in checkRoute. Unlike checkRoute it builds no error value,
+// so a rejected fallback costs the Validate call and nothing more (an
+// error wrapped for each one cost 4 allocations).
+func (c *Cache[V]) valid(route V) (ok bool) {
+	if c.validate == nil {
+		return true
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return c.validate(route) == nil
 }

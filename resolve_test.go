@@ -220,10 +220,45 @@ func TestResolveInvalidKey(t *testing.T) {
 }
 
 func TestSourceAndReasonStrings(t *testing.T) {
-	assert.Equal(t, []string{"exact", "room", "fallback"},
-		[]string{SourceExact.String(), SourceRoom.String(), SourceFallback.String()})
-	assert.Equal(t, []string{"none", "stale", "miss", "thread_miss", "unavailable"},
-		[]string{ReasonNone.String(), ReasonStale.String(), ReasonMiss.String(), ReasonThreadMiss.String(), ReasonUnavailable.String()})
+	assert.Equal(t, []string{"exact", "room", "fallback", "loaded"},
+		[]string{SourceExact.String(), SourceRoom.String(), SourceFallback.String(), SourceLoaded.String()})
+	assert.Equal(t, []string{"none", "stale", "miss", "thread_miss", "unavailable", "load_failed"},
+		[]string{ReasonNone.String(), ReasonStale.String(), ReasonMiss.String(), ReasonThreadMiss.String(), ReasonUnavailable.String(), ReasonLoadFailed.String()})
 	assert.Equal(t, "Source(9)", Source(9).String())
 	assert.Equal(t, "Reason(9)", Reason(9).String())
+}
+
+// A rejected fallback costs its Validate call and no allocation: an exact
+// hit with rejected fallbacks allocates nothing, and a Resolve that answers
+// with the eleventh fallback allocates no more than one that takes the
+// first. Validate panicking on a fallback is a rejection too.
+func TestResolveRejectedFallbacksAllocateNothing(t *testing.T) {
+	c, _, _ := newTestCache(t, Config[string]{
+		OnEvict: func(Key, string, EvictReason) {},
+		Validate: func(route string) error {
+			if route == "panic" {
+				panic(route)
+			}
+			return rejectBad(route)
+		},
+	})
+	held, missed := key("held", ""), key("missed", "")
+	require.NoError(t, c.Set(held, "route"))
+	rejected := []string{"bad", "bad", "bad", "bad", "bad", "bad", "bad", "bad", "bad", "bad"}
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = c.Resolve(held, rejected...) }), "exact hit with rejected fallbacks")
+
+	afterRejected := append(rejected, "fb")
+	first := testing.AllocsPerRun(1000, func() {
+		c.Delete(missed)
+		_, _ = c.Resolve(missed, "fb")
+	})
+	eleventh := testing.AllocsPerRun(1000, func() {
+		c.Delete(missed)
+		_, _ = c.Resolve(missed, afterRejected...)
+	})
+	assert.LessOrEqual(t, eleventh, first, "ten rejected fallbacks cost no allocation")
+
+	res, err := c.Resolve(missed, "panic", "bad", "fb")
+	require.NoError(t, err)
+	assert.Equal(t, "fb", res.Route, "a Validate panic is a rejection")
 }

@@ -3,105 +3,104 @@ package routecache
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/c41db742/routecache/internal/table"
+	"github.com/c41db742/routecache/internal/wheel"
 )
 
-// Compaction drops the wheel nodes of overwritten and removed writes. It
-// checks every node held with a map lookup, so it runs only once stale nodes
-// outnumber live ones: at most about two lookups per overwrite, amortised.
-// The background goroutine does it as soon as stale nodes pass one per live
-// entry plus compactSlack, off the request path; a writer does it only past
-// writerStaleFactor per live entry, which a running background goroutine
-// never lets happen. Without one (a Config.Clock and no PruneInterval),
-// the writers' bound keeps memory proportional to live entries.
-//
-// Measured with BenchmarkSetOverwrite (64k keys): compaction in the writer
-// at one stale node per live entry took 31% of the Set's time.
-const (
-	compactSlack      = 1024
-	writerStaleFactor = 4
-)
-
-// staleOver reports whether s holds more stale nodes than factor per live
-// entry plus compactSlack.
-func (s *shard[V]) staleOver(factor int64) bool {
-	return s.stale.Load() > factor*s.size.Load()+compactSlack
+// stored is what a shard keeps for a key besides the key itself.
+type stored[V any] struct {
+	route     V
+	updatedAt int64 // ns since the cache's epoch
+	expiresAt int64 // ns since the cache's epoch; alive while after now
 }
 
-// shard is one independent part of the cache: a map, a write sequence, a
-// size and an expiry wheel. Operations on different shards share nothing.
+// entry is one stored write: the key, the shard's sequence number of the
+// write, and what was written. Immutable once published: a Set publishes
+// a new entry, never edits one.
+//
+// Bytes per entry on amd64 with an 8-byte route (a pointer), the key
+// strings' own bytes excluded: the map's entry object holds the hash (8),
+// the Key (64), the seq (8) and stored (24): 104 bytes, in the 112-byte
+// size class; the map's bucket slot, 8 bytes at a load between 0.375 and
+// 0.75 per 5-slot bucket; and the wheel node (24). Keying the map by the
+// 64-bit hash instead of the Key is what lets a wheel node find its entry
+// without carrying the Key.
+type entry[V any] = table.Slot[Key, stored[V]]
+
+// shard is one independent part of the cache: a table, an expiry wheel, a
+// write sequence and the count of stale wheel nodes. Operations on
+// different shards share nothing.
 type shard[V any] struct {
-	table *table[V] // set at construction
-	wheel *wheel    // set at construction
+	table *table.Table[Key, stored[V]] // set at construction; counts the entries
+	wheel *wheel.Wheel                 // set at construction
+
+	// The pointers above are read by every operation; the counters below
+	// are written by every write. The padding keeps them on different
+	// cache lines, so writers do not slow readers of the same shard.
+	_ [48]byte
 
 	// seq numbers the shard's writes; a wheel node is current while its
 	// seq equals the entry's. Incremented by every store.
 	seq atomic.Uint64
-	// size counts entries held. Incremented after an insert is published
-	// and its wheel node filed, decremented after a removal.
-	size atomic.Int64
 	// stale estimates the wheel nodes whose write is no longer current:
 	// incremented when an entry is overwritten or removed outside the
 	// wheel, decremented when the wheel drops such a node.
 	stale atomic.Int64
 
-	// maintenance admits one goroutine at a time to the work that consumes
-	// the wheel: sweeping, capacity eviction and compaction. Writers only
-	// try it; Prune waits for it.
+	// maintenance admits one goroutine at a time to the work that takes
+	// nodes out of the wheel: sweeping, capacity eviction and compaction.
+	// Writers only try it; Prune and the background sweep wait for it.
+	// Every holder keeps it for a bounded batch of work (see maintain.go).
 	maintenance sync.Mutex
 
-	_ [64]byte // keep the next shard's hot counters off this shard's cache lines
+	_ [40]byte // the next shard's pointers start on a line of their own
 }
 
 func newShard[V any](segmentShift uint, now int64) shard[V] {
-	return shard[V]{table: newTable[V](), wheel: newWheel(segmentShift, now)}
+	return shard[V]{table: table.New[Key, stored[V]](), wheel: wheel.New(segmentShift, now)}
 }
+
+// size is the number of entries the shard holds. Never negative; it may
+// count an entry a writer is still publishing.
+func (s *shard[V]) size() int64 { return s.table.Len() }
 
 // store publishes a write of route for k and files it in the wheel. It does
 // not evict; the caller runs afterWrite.
 func (s *shard[V]) store(h uint64, k Key, route V, now, expiresAt int64) {
 	seq := s.seq.Add(1)
-	e := entry[V]{key: k, route: route, updatedAt: now, expiresAt: expiresAt, seq: seq}
-	_, replaced := s.table.store(h, k, e)
-	// The node is filed after the entry is published, so whoever meets the
-	// node can find the entry; size counts the entry only once its node is
-	// filed, so an evictor that sees the shard over capacity finds a node.
-	s.wheel.add(node{hash: h, seq: seq}, expiresAt)
+	_, replaced := s.table.Store(h, entry[V]{Key: k, Seq: seq, Value: stored[V]{route, now, expiresAt}})
+	// The node is filed after the entry is published, so whoever takes the
+	// node finds the entry.
+	s.wheel.Add(wheel.Node{Hash: h, Seq: seq, ExpiresAt: expiresAt})
 	if replaced {
 		s.stale.Add(1)
-	} else {
-		s.size.Add(1)
 	}
 }
 
-// remove removes k's entry if remove accepts it, and reports how it left.
-func (s *shard[V]) remove(h uint64, k Key, remove func(entry[V]) bool) (entry[V], bool) {
-	e, ok := s.table.removeIf(h, k, remove)
+// remove removes k's entry if accept accepts it.
+func (s *shard[V]) remove(h uint64, k Key, accept func(entry[V]) bool) (entry[V], bool) {
+	e, ok := s.table.Remove(h, k, accept)
 	if ok {
-		s.size.Add(-1)
 		s.stale.Add(1) // its wheel node stays behind
 	}
 	return e, ok
 }
 
-// removeNode removes the entry a wheel node points to, if it is still that
-// write and remove accepts it. It reports whether the node was current.
-func (s *shard[V]) removeNode(n node, remove func(entry[V]) bool) (e entry[V], removed, current bool) {
-	// A lock-free look first: a stale node must not cost a Compute, which
-	// rewrites the unrelated entry it finds.
-	e, current = s.table.lookupSeq(n.hash, n.seq)
-	if !current {
-		s.stale.Add(-1)
-		return e, false, false
+// takeNode removes the entry whose wheel node the wheel gave up, if the
+// node's write is still the entry's. A stale node is only counted off.
+func (s *shard[V]) takeNode(n wheel.Node) (entry[V], bool) {
+	if e, removed := s.table.RemoveSeq(n.Hash, n.Seq, acceptAny[V]); removed {
+		return e, true
 	}
-	if !remove(e) {
-		return e, false, true
-	}
-	e, removed = s.table.removeSeq(n.hash, n.seq, remove)
-	if removed {
-		s.size.Add(-1)
-		return e, true, true
-	}
-	// Overwritten or removed between the look and the lock.
 	s.stale.Add(-1)
-	return e, false, false
+	return entry[V]{}, false
+}
+
+func acceptAny[V any](entry[V]) bool { return true }
+
+// staleOver reports whether s holds more stale nodes than factor per live
+// entry plus compactSlack.
+func (s *shard[V]) staleOver(factor int64) bool {
+	return s.stale.Load() > factor*s.size()+compactSlack
 }

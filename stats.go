@@ -11,26 +11,30 @@ import (
 // by one while operations go on, so a snapshot taken under load is not
 // atomic across fields.
 type Stats struct {
-	Entries int // entries held, expired-but-unswept included; equals Len
+	Entries int `json:"entries"` // entries held, expired-but-unswept included; equals Len
 
-	Sets         uint64 // successful Set and SetWithTTL calls
-	Hits         uint64 // exact hits of Get and Resolve
-	RoomHits     uint64 // Resolve answers from the room's route
-	FallbackHits uint64 // Resolve answers from a supplied fallback
+	Sets         uint64 `json:"sets"`          // successful Set and SetWithTTL calls
+	Hits         uint64 `json:"hits"`          // exact hits of Get and Resolve
+	RoomHits     uint64 `json:"room_hits"`     // Resolve answers from the room's route
+	FallbackHits uint64 `json:"fallback_hits"` // Resolve answers from a supplied fallback
 
-	Misses      uint64 // Get's ErrNotFound and ErrExpired, Resolve's ErrNoRoute
-	Stale       uint64 // expired entries met by a lookup
-	Evictions   uint64 // entries removed for capacity (EvictCapacity)
-	Expirations uint64 // expired entries removed (EvictExpired)
+	Misses      uint64 `json:"misses"`      // Get's ErrNotFound and ErrExpired, Resolve's ErrNoRoute
+	Stale       uint64 `json:"stale"`       // expired entries met by a lookup
+	Evictions   uint64 `json:"evictions"`   // entries removed for capacity (EvictCapacity)
+	Expirations uint64 `json:"expirations"` // expired entries removed (EvictExpired)
+
+	Loads      uint64 `json:"loads"`       // loader calls ResolveWith made: one per load, however many callers shared it
+	LoadErrors uint64 `json:"load_errors"` // loads that gave no route to store: an error, a panic, a negative TTL or a route Validate rejected
 }
 
-// counterStripe is one stripe of the counters. 64 bytes of counters padded
+// counterStripe is one stripe of the counters. 80 bytes of counters padded
 // to 128 bytes: two cache lines, so neither a neighbour nor the adjacent-line
 // prefetcher makes two stripes share traffic.
 type counterStripe struct {
 	sets, hits, roomHits, fallbackHits    atomic.Uint64
 	misses, stale, evictions, expirations atomic.Uint64
-	_                                     [64]byte
+	loads, loadErrors                     atomic.Uint64
+	_                                     [48]byte
 }
 
 // counters spreads the cache's counters over stripes so that goroutines on
@@ -76,6 +80,8 @@ func (c *counters) snapshot() Stats {
 		s.Stale += st.stale.Load()
 		s.Evictions += st.evictions.Load()
 		s.Expirations += st.expirations.Load()
+		s.Loads += st.loads.Load()
+		s.LoadErrors += st.loadErrors.Load()
 	}
 	return s
 }

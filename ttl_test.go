@@ -3,7 +3,11 @@ package routecache
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,27 +129,6 @@ func TestPruneRemovesExactlyTheExpired(t *testing.T) {
 	assert.Empty(t, expiry)
 }
 
-// A sweep meets only due nodes: its work grows with what it removes, not
-// with what is held.
-func TestWheelSweepTouchesOnlyDueNodes(t *testing.T) {
-	shift := segmentShift(time.Minute)
-	w := newWheel(shift, 0)
-	width := int64(1) << shift
-	for i := 0; i < 100_000; i++ {
-		w.add(node{hash: uint64(i), seq: uint64(i)}, 50*width+int64(i)) // far segments
-	}
-	for i := 0; i < 10; i++ {
-		w.add(node{hash: uint64(i), seq: uint64(1_000_000 + i)}, 3*width+int64(i))
-	}
-	met := 0
-	w.advance(4*width, func(node) { met++ })
-	assert.Equal(t, 10, met)
-	scanned := 0
-	w.scanCurrent(4*width, func(node) (bool, int64) { scanned++; return true, 0 })
-	assert.Zero(t, scanned, "the current segment is empty")
-	assert.Equal(t, 100_000, w.nodes())
-}
-
 // A clock that jumps far ahead passes at most one ring of segments.
 func TestWheelClockJump(t *testing.T) {
 	c, clk, _ := newTestCache(t, Config[string]{TTL: time.Minute})
@@ -176,78 +159,217 @@ func TestWheelClockBackwards(t *testing.T) {
 	assert.Equal(t, 1, c.Prune())
 }
 
-// Writes beyond the ring's horizon wait in the overflow heap and are moved
-// into the ring as time advances; a Prune at any time removes exactly the
-// expired ones.
-func TestWheelOverflow(t *testing.T) {
-	shift := segmentShift(time.Minute)
-	width := int64(1) << shift
-	w := newWheel(shift, 0)
-	horizon := wheelSlots * width
-	w.add(node{seq: 1}, horizon+5*width)
-	w.add(node{seq: 2}, horizon-1)
-	w.add(node{seq: 3}, 3*horizon)
-	assert.Len(t, w.overflow, 2)
-	w.advance(6*width, func(node) { t.Fatal("nothing is due") })
-	assert.Len(t, w.overflow, 1, "the first overflow write came within the horizon")
-	var order []uint64
-	for {
-		n, ok := w.popEarliest()
-		if !ok {
-			break
-		}
-		order = append(order, n.seq)
-	}
-	assert.Equal(t, []uint64{2, 1, 3}, order, "soonest expiry first, overflow last")
+// expiryProbe is a route that knows a time by which its entry has surely
+// expired: the time its Set returned plus its TTL. A lookup that serves it
+// after that time has served an expired route.
+type expiryProbe struct {
+	expiredBy atomic.Int64 // ns since the test's start; 0 until the Set returned
 }
 
-// In a segment whose writes came in expiry order, a scan stops at the
-// first node that stays; out of order, it checks every node.
-func TestScanCurrentStopsEarlyWhenSorted(t *testing.T) {
-	shift := segmentShift(time.Minute)
-	width := int64(1) << shift
-	for _, sorted := range []bool{true, false} {
-		w := newWheel(shift, 0)
-		base := 5 * width
-		for i := 0; i < 1000; i++ {
-			exp := base + int64(i)
-			if !sorted && i == 500 {
-				exp = base // one write out of order
+// exactExpiryRun drives Get, Resolve and All on short-lived routes from
+// many goroutines on the real clock, and counts every answer that served a
+// route whose expiry lies at or before the time the call began.
+type exactExpiryRun struct {
+	t          *testing.T
+	c          *Cache[*expiryProbe]
+	start      time.Time
+	keys       []Key
+	violations atomic.Int64
+	checked    atomic.Int64
+}
+
+func (r *exactExpiryRun) since() int64 { return int64(time.Since(r.start)) }
+
+func (r *exactExpiryRun) worker(seed uint64, until time.Time) {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	for time.Now().Before(until) {
+		k := r.keys[rng.IntN(len(r.keys))]
+		switch rng.IntN(10) {
+		case 0, 1:
+			ttl := time.Duration(1+rng.IntN(10)) * time.Millisecond
+			p := &expiryProbe{}
+			if r.c.SetWithTTL(k, p, ttl) == nil {
+				p.expiredBy.Store(r.since() + int64(ttl))
 			}
-			w.add(node{seq: uint64(i)}, exp)
+		case 2, 3, 4, 5:
+			before := time.Now()
+			rec, err := r.c.Get(k)
+			if err == nil {
+				r.checked.Add(1)
+				if !rec.ExpiresAt.After(before) {
+					r.violations.Add(1)
+				}
+			}
+		case 6, 7, 8, 9:
+			before := r.since()
+			res, err := r.c.Resolve(k)
+			if err == nil {
+				r.checked.Add(1)
+				if by := res.Route.expiredBy.Load(); by != 0 && by <= before {
+					r.violations.Add(1)
+				}
+			}
 		}
-		w.advance(base, func(node) { t.Fatal("nothing is due before the segment") })
-		now := base + 9 // nodes 0..9 have expired
-		checked, removed := 0, 0
-		w.scanCurrent(now, func(n node) (bool, int64) {
-			checked++
-			exp := base + int64(n.seq)
-			if n.seq == 500 && !sorted {
-				exp = base
+		if rng.IntN(1000) == 0 { // All walks every entry held: now and then
+			before := time.Now()
+			for _, rec := range r.c.All() {
+				r.checked.Add(1)
+				if !rec.ExpiresAt.After(before) {
+					r.violations.Add(1)
+				}
 			}
-			if exp <= now {
-				removed++
-				return false, 0
+		}
+	}
+}
+
+// run starts 8 workers (on the test machine's 2 CPUs, saturation) for d.
+func (r *exactExpiryRun) run(d time.Duration) {
+	until := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.worker(uint64(g), until)
+		}()
+	}
+	wg.Wait()
+	r.t.Logf("%d answers checked, %d served an expired route", r.checked.Load(), r.violations.Load())
+	assert.Positive(r.t, r.checked.Load())
+	assert.Zero(r.t, r.violations.Load(), "a route was served at or after its expiry")
+}
+
+// massExpiryAfter is when the mass-expiry run's routes all expire, after
+// the start of their insertion: longer than inserting them takes (about
+// 6 µs a route from 4 goroutines on 2 CPUs, map growth and GC included).
+func massExpiryAfter() time.Duration {
+	return time.Duration(bulkSize())*8*time.Microsecond + time.Second
+}
+
+// bulkSize is the number of routes the mass-expiry and compaction runs
+// hold: the million, scaled down under the race detector.
+func bulkSize() int {
+	if raceEnabled || testing.Short() {
+		return 100_000
+	}
+	return 1_000_000
+}
+
+// Expiry is exact on the real clock whatever else happens: CPU saturation
+// (8 goroutines on 2 CPUs) with TTLs of 1–10 ms; an OnEvict that blocks
+// for a second on every call of the background sweep; a mass expiry of a
+// million routes being swept; compaction of a million stale nodes.
+func TestExactExpiryUnderStress(t *testing.T) {
+	bulkKey := func(i int) Key { return Key{Channel: "bulk", Bridge: "b", Room: strconv.Itoa(i)} }
+	tests := []struct {
+		name    string
+		onEvict func(Key, *expiryProbe, EvictReason)
+		prepare func(t *testing.T, c *Cache[*expiryProbe])
+	}{
+		{name: "saturated"},
+		{
+			name: "blocking OnEvict",
+			onEvict: func(k Key, _ *expiryProbe, _ EvictReason) {
+				if k.Channel == "bulk" {
+					time.Sleep(time.Second) // a callback that hangs on the network
+				}
+			},
+			prepare: func(t *testing.T, c *Cache[*expiryProbe]) {
+				for i := range 1000 {
+					_ = c.SetWithTTL(bulkKey(i), &expiryProbe{}, time.Millisecond)
+				}
+			},
+		},
+		{
+			// Every bulk route expires at one instant, after they are all
+			// in and while the workers run: the sweep of all of them
+			// overlaps the run.
+			name: "mass expiry",
+			prepare: func(t *testing.T, c *Cache[*expiryProbe]) {
+				together := time.Now().Add(massExpiryAfter())
+				start := time.Now()
+				var wg sync.WaitGroup
+				for g := range 4 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for i := g; i < bulkSize(); i += 4 {
+							_ = c.SetWithTTL(bulkKey(i), &expiryProbe{}, max(time.Until(together), time.Nanosecond))
+						}
+					}()
+				}
+				wg.Wait()
+				t.Logf("bulk inserted in %v; expiring together %v later", time.Since(start), time.Until(together))
+				time.Sleep(time.Until(together)) // the workers start as the bulk expires
+			},
+		},
+		{
+			name: "compaction",
+			prepare: func(t *testing.T, c *Cache[*expiryProbe]) {
+				n := bulkSize()
+				for i := range n {
+					_ = c.Set(bulkKey(i%(n/10)), &expiryProbe{}) // 9 stale nodes per entry
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Config[*expiryProbe]{
+				Shards:             4,
+				TTL:                time.Hour,
+				MaxEntriesPerShard: 1 << 20,
+				PruneInterval:      5 * time.Millisecond,
+				OnEvict:            tt.onEvict,
+			})
+			require.NoError(t, err)
+			defer c.Close()
+			if tt.prepare != nil {
+				tt.prepare(t, c)
 			}
-			return true, exp
+			r := &exactExpiryRun{t: t, c: c, start: c.epoch}
+			for i := range 64 {
+				r.keys = append(r.keys, key(strconv.Itoa(i), ""))
+			}
+			r.run(300 * time.Millisecond)
 		})
-		if sorted {
-			assert.Equal(t, 10, removed)
-			assert.Equal(t, 11, checked, "the removed nodes plus the first that stays")
-		} else {
-			assert.Equal(t, 11, removed)
-			assert.Equal(t, 1000, checked)
-		}
-		assert.Equal(t, 1000-removed, w.nodes())
-		var order []uint64
-		for {
-			n, ok := w.popEarliest()
-			if !ok {
-				break
+	}
+}
+
+// Prune removes exactly the expired entries for any mix of per-entry TTLs
+// under any default: short TTLs under a long default, and long ones under
+// a short default.
+func TestPruneMixedTTLs(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		defaultTTL   time.Duration
+		minTTL, span time.Duration
+	}{
+		{"short under long default", 30 * time.Minute, time.Millisecond, time.Hour},
+		{"long under short default", time.Second, time.Second, 24 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, clk, _ := newTestCache(t, Config[string]{TTL: tt.defaultTTL, Shards: 4, MaxEntriesPerShard: 1 << 20})
+			c.onEvict = nil // nothing to record; the counts are the check
+			rng := rand.New(rand.NewPCG(1, 2))
+			now := time.Duration(0)
+			var expiries []time.Duration
+			for i := range 20_000 {
+				// Log-uniform: as many 1–10 ms TTLs as 1–10 min ones.
+				ttl := tt.minTTL + time.Duration(math.Exp(rng.Float64()*math.Log(float64(tt.span/tt.minTTL))))*tt.minTTL
+				require.NoError(t, c.SetWithTTL(key(strconv.Itoa(i), ""), "x", ttl))
+				expiries = append(expiries, now+ttl)
 			}
-			order = append(order, n.seq)
-		}
-		assert.Len(t, order, 1000-removed)
-		assert.True(t, slices.IsSorted(order), "kept nodes stay in append order")
+			slices.Sort(expiries)
+			for len(expiries) > 0 {
+				step := time.Duration(rng.Int64N(int64(tt.span / 50)))
+				clk.Advance(step)
+				now += step
+				due, _ := slices.BinarySearch(expiries, now+1)
+				require.Equal(t, due, c.Prune(), "at %v", now)
+				expiries = expiries[due:]
+				require.Equal(t, len(expiries), c.Len())
+			}
+		})
 	}
 }

@@ -2,39 +2,34 @@ package routecache
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// The byte accounting in entry's comment, checked.
-func TestEntryLayout(t *testing.T) {
-	assert.Equal(t, uintptr(64), unsafe.Sizeof(Key{}))
-	assert.Equal(t, uintptr(96), unsafe.Sizeof(entry[*int]{}), "Key 64 + route 8 + three words")
-	assert.Equal(t, uintptr(16), unsafe.Sizeof(node{}))
-	assert.Equal(t, uintptr(128), unsafe.Sizeof(counterStripe{}))
-	assert.Equal(t, uintptr(64), unsafe.Sizeof(segment{}))
-}
-
-// newCollidingCache returns a cache whose key hashes keep only two bits, so
-// most keys share their 64-bit hash with another key.
+// newCollidingCache returns a test cache for keys built by collidingKeys.
 func newCollidingCache(t *testing.T, cfg Config[string]) (*Cache[string], *FakeClock, *evictLog) {
 	t.Helper()
-	clk := NewFakeClock(t0)
-	log := &evictLog{}
-	cfg.Clock, cfg.OnEvict, cfg.PruneInterval = clk, log.record, -1
-	if cfg.TTL == 0 {
-		cfg.TTL = time.Minute
+	return newTestCache(t, cfg)
+}
+
+// The keys collidingKeys computes really share one 64-bit hash, and so one
+// shard for every shard count, MaxShards included; with a ShardSeed too.
+func TestCollidingKeysShareHashAndShard(t *testing.T) {
+	keys := collidingKeys(2000, "")
+	for _, seed := range []uint64{0, 0x5eed} {
+		c, err := New(Config[string]{Shards: MaxShards, PruneInterval: -1, ShardSeed: seed})
+		require.NoError(t, err)
+		want := hashKey(keys[0])
+		for _, k := range keys {
+			require.Equal(t, want, hashKey(k))
+			require.Equal(t, c.ShardOf(keys[0]), c.ShardOf(k))
+		}
+		require.NoError(t, c.Close())
 	}
-	c, err := newWithHashMask(cfg, 0b11)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
-	return c, clk, log
 }
 
 // Keys whose hashes collide behave exactly like any other keys: each is
@@ -42,12 +37,11 @@ func newCollidingCache(t *testing.T, cfg Config[string]) (*Cache[string], *FakeC
 // own.
 func TestHashCollisions(t *testing.T) {
 	c, clk, log := newCollidingCache(t, Config[string]{Shards: 1})
-	keys := make([]Key, 40)
+	keys := collidingKeys(40, "")
 	for i := range keys {
-		keys[i] = key(fmt.Sprint("r", i), "")
 		require.NoError(t, c.Set(keys[i], fmt.Sprint("v", i)))
 	}
-	assert.Greater(t, c.collisionCount(), 30, "most keys collide")
+	assert.Equal(t, 40, c.collisionCount(), "every key of the shared hash lives in its group")
 	assert.Equal(t, 40, c.Len())
 	for i, k := range keys {
 		rec, err := c.Get(k)
@@ -63,8 +57,7 @@ func TestHashCollisions(t *testing.T) {
 	}
 	// A key that went to the collided map stays there when the primary
 	// holder of its hash leaves, and the primary slot takes new keys.
-	for i := 40; i < 60; i++ {
-		k := key(fmt.Sprint("r", i), "t")
+	for _, k := range collidingKeys(60, "t")[40:] {
 		require.NoError(t, c.Set(k, "late"))
 		res, err := c.Resolve(k)
 		require.NoError(t, err)
@@ -98,10 +91,8 @@ func TestHashCollisions(t *testing.T) {
 
 func TestHashCollisionsEviction(t *testing.T) {
 	c, clk, log := newCollidingCache(t, Config[string]{Shards: 1, MaxEntriesPerShard: 5})
-	var keys []Key
-	for i := 0; i < 12; i++ {
-		k := key(fmt.Sprint("e", i), "")
-		keys = append(keys, k)
+	keys := collidingKeys(12, "")
+	for _, k := range keys {
 		require.NoError(t, c.Set(k, "x"))
 		clk.Advance(time.Second)
 	}
@@ -116,10 +107,9 @@ func TestHashCollisionsEviction(t *testing.T) {
 
 func TestHashCollisionsExpiredLookup(t *testing.T) {
 	c, clk, log := newCollidingCache(t, Config[string]{Shards: 1})
-	var keys []Key
-	for i := 0; i < 10; i++ {
-		keys = append(keys, key(fmt.Sprint("x", i), ""))
-		require.NoError(t, c.Set(keys[i], "x"))
+	keys := collidingKeys(10, "")
+	for _, k := range keys {
+		require.NoError(t, c.Set(k, "x"))
 	}
 	clk.Advance(time.Minute)
 	for _, k := range keys {
@@ -137,10 +127,10 @@ func TestHashCollisionsExpiredLookup(t *testing.T) {
 // route and never miss a key that is held throughout.
 func TestHashCollisionsConcurrent(t *testing.T) {
 	c, _, _ := newCollidingCache(t, Config[string]{Shards: 2})
-	stable := make([]Key, 8)
-	for i := range stable {
-		stable[i] = key(fmt.Sprint("stable", i), "")
-		require.NoError(t, c.Set(stable[i], stable[i].Room))
+	all := collidingKeys(8+4*16, "")
+	stable := all[:8]
+	for _, k := range stable {
+		require.NoError(t, c.Set(k, k.Room))
 	}
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
@@ -148,7 +138,7 @@ func TestHashCollisionsConcurrent(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; i < 2000; i++ {
-				k := key(fmt.Sprint("churn", w, "-", i%16), "")
+				k := all[8+w*16+i%16]
 				_ = c.Set(k, k.Room)
 				if i%3 == 0 {
 					c.Delete(k)
@@ -168,63 +158,4 @@ func TestHashCollisionsConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-func TestStatsStripesAddUp(t *testing.T) {
-	cs := newCounters()
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 1000; i++ {
-				cs.stripe().hits.Add(1)
-				cs.stripe().sets.Add(2)
-			}
-		}()
-	}
-	wg.Wait()
-	s := cs.snapshot()
-	assert.Equal(t, uint64(8000), s.Hits)
-	assert.Equal(t, uint64(16000), s.Sets)
-	assert.Zero(t, testing.AllocsPerRun(100, func() { cs.stripe().misses.Add(1) }))
-}
-
-// BenchmarkCounterStripe compares ways of picking the counter a hit
-// increments, from RunParallel goroutines: one shared atomic, a stripe
-// picked by math/rand/v2, a stripe picked by the key's hash (one hot key
-// from every goroutine, as under Zipf traffic), and the goroutine's own
-// stripe picked by stack address (what counters.stripe does).
-func BenchmarkCounterStripe(b *testing.B) {
-	cs := newCounters()
-	mask := uint64(len(cs.stripes) - 1)
-	hotHash := hashKey(key("hot", ""))
-	b.Run("shared", func(b *testing.B) {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				cs.stripes[0].hits.Add(1)
-			}
-		})
-	})
-	b.Run("rand", func(b *testing.B) {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				cs.stripes[rand.Uint64()&mask].hits.Add(1)
-			}
-		})
-	})
-	b.Run("hot-key-hash", func(b *testing.B) {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				cs.stripes[(hotHash>>7)&mask].hits.Add(1)
-			}
-		})
-	})
-	b.Run("stack", func(b *testing.B) {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				cs.stripe().hits.Add(1)
-			}
-		})
-	})
 }

@@ -1,0 +1,5 @@
+//go:build race
+
+package routecache
+
+const raceEnabled = true

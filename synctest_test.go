@@ -1,0 +1,117 @@
+//go:build go1.25
+
+package routecache
+
+import (
+	"os"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A cache created in a synctest bubble lives on the bubble's fake time:
+// sleeping past a TTL expires the route, Prune and OnEvict work there, and
+// the background work runs a handful of times rather than once per
+// millisecond of fake time, so the test takes well under a second of real
+// time.
+func TestSynctestBubble(t *testing.T) {
+	began := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		log := &evictLog{}
+		c, err := New(Config[string]{TTL: 30 * time.Minute, OnEvict: log.record})
+		require.NoError(t, err)
+		defer c.Close()
+
+		k := key("r", "")
+		// Off the sweeper's 30 s ticks, so the expiries below never fall on
+		// one: what finds an expired route is the call the test makes.
+		time.Sleep(10 * time.Second)
+		require.NoError(t, c.Set(k, "x"))
+		time.Sleep(30*time.Minute - time.Nanosecond)
+		_, err = c.Get(k)
+		require.NoError(t, err, "alive a nanosecond before its expiry")
+		time.Sleep(time.Nanosecond)
+		_, err = c.Get(k)
+		assert.ErrorIs(t, err, ErrExpired)
+		assert.Equal(t, []evictEvent{{k, "x", EvictExpired}}, log.take())
+
+		// 61 s: the expiry falls between two of the sweeper's ticks, so it
+		// is this Prune that finds the route, not the sweeper.
+		require.NoError(t, c.SetWithTTL(k, "y", 61*time.Second))
+		time.Sleep(61 * time.Second)
+		assert.Equal(t, 1, c.Prune())
+		assert.Equal(t, []evictEvent{{k, "y", EvictExpired}}, log.take())
+
+		// The background sweep, every 30 s of fake time, removes a route
+		// nobody looks up.
+		require.NoError(t, c.SetWithTTL(k, "z", time.Second))
+		time.Sleep(31 * time.Second)
+		synctest.Wait()
+		assert.Equal(t, []evictEvent{{k, "z", EvictExpired}}, log.take())
+		assert.Zero(t, c.Len())
+
+		loops := c.refresherWakeups.Load() + c.sweeperWakeups.Load()
+		t.Logf("background iterations over %v of fake time: %d", 32*time.Minute+10*time.Second, loops)
+		assert.Less(t, loops, uint64(4*parkAfter), "the refresher parks; the sweeper ticks every 30 s")
+	})
+	assert.Less(t, time.Since(began), time.Second, "real time taken")
+}
+
+// An idle cache, one nobody calls, wakes its process at most once per
+// PruneInterval: the refresher parks one second after the last call, and
+// the sweeper ticks once per interval. Counted over 100 caches in a
+// bubble, so fake time runs the ten intervals at once.
+func TestIdleCachesSleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const caches, intervals = 100, 10
+		var all []*Cache[string]
+		for range caches {
+			c, err := New(Config[string]{})
+			require.NoError(t, err)
+			defer c.Close()
+			require.NoError(t, c.Set(key("r", ""), "x")) // used once: the refresher wakes
+			_, _ = c.Get(key("r", ""))
+			all = append(all, c)
+		}
+		time.Sleep(2 * time.Second) // the refreshers park
+		synctest.Wait()
+		before := make([]uint64, caches)
+		for i, c := range all {
+			before[i] = c.refresherWakeups.Load() + c.sweeperWakeups.Load()
+		}
+		time.Sleep(intervals * DefaultPruneInterval)
+		synctest.Wait()
+		for i, c := range all {
+			woke := c.refresherWakeups.Load() + c.sweeperWakeups.Load() - before[i]
+			assert.LessOrEqual(t, woke, uint64(intervals), "cache %d woke %d times in %d intervals", i, woke, intervals)
+		}
+	})
+}
+
+// TestIdleCPU measures, on the real clock, the CPU that 100 idle caches
+// cost the process over 10 s. It is a measurement, not a check: run it
+// with ROUTECACHE_IDLE_CPU=1 go test -run TestIdleCPU -v.
+func TestIdleCPU(t *testing.T) {
+	if os.Getenv("ROUTECACHE_IDLE_CPU") == "" {
+		t.Skip("a 12 s measurement; set ROUTECACHE_IDLE_CPU=1 to run it")
+	}
+	for range 100 {
+		c, err := New(Config[string]{})
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.Set(key("r", ""), "x"))
+	}
+	time.Sleep(2 * time.Second) // past the refreshers' last second of activity
+	cpu := func() time.Duration {
+		var u syscall.Rusage
+		require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &u))
+		return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	}
+	start := cpu()
+	time.Sleep(10 * time.Second)
+	t.Logf("100 idle caches: %v of CPU in 10 s", cpu()-start)
+}
