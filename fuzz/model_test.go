@@ -350,6 +350,30 @@ func (m *refModel) Get(k routecache.Key) (*refEntry, error) {
 
 // Resolve models Resolve step by step as the SPEC lists it.
 func (m *refModel) Resolve(k routecache.Key, fallbacks []string) (routecache.Resolution[string], error) {
+	return m.resolve(k, nil, fallbacks)
+}
+
+// ResolveWith models ResolveWith: Resolve with the load between the room
+// and the fallbacks.
+func (m *refModel) ResolveWith(k routecache.Key, load loadBehaviour, fallbacks []string) (routecache.Resolution[string], error) {
+	return m.resolve(k, &load, fallbacks)
+}
+
+// loadFailure is the error a load ends with, or nil when it gives a route
+// to store: the loader's error, its panic or a negative TTL (ErrLoad), or a
+// route Validate rejects (ErrInvalidRoute).
+func loadFailure(load *loadBehaviour) error {
+	switch {
+	case load.panics, load.err != nil, load.ttl < 0:
+		return routecache.ErrLoad
+	case !routeValid(load.route):
+		return routecache.ErrInvalidRoute
+	}
+	return nil
+}
+
+// resolve is Resolve (load nil) and ResolveWith.
+func (m *refModel) resolve(k routecache.Key, load *loadBehaviour, fallbacks []string) (routecache.Resolution[string], error) {
 	if !m.validKey(k) {
 		return routecache.Resolution[string]{}, routecache.ErrInvalidKey
 	}
@@ -388,16 +412,33 @@ func (m *refModel) Resolve(k routecache.Key, fallbacks []string) (routecache.Res
 		}
 		stale = stale || roomStale
 	}
+	// A fallback after a failed load answers for that reason, stale or not.
+	fallbackReason, failure := reason(routecache.ReasonMiss), routecache.ErrNoRoute
+	if load != nil {
+		m.stats.Loads++
+		failure = loadFailure(load)
+		if failure == nil {
+			ttl := load.ttl
+			if ttl == 0 {
+				ttl = m.ttl
+			}
+			res.Route, res.Source, res.Stale, res.Reason = load.route, routecache.SourceLoaded, stale, reason(routecache.ReasonMiss)
+			m.store(k, load.route, ttl)
+			return res, nil
+		}
+		m.stats.LoadErrors++
+		fallbackReason = routecache.ReasonLoadFailed
+	}
 	for _, fb := range fallbacks {
 		if routeValid(fb) {
-			res.Route, res.Source, res.Stale, res.Reason = fb, routecache.SourceFallback, stale, reason(routecache.ReasonMiss)
+			res.Route, res.Source, res.Stale, res.Reason = fb, routecache.SourceFallback, stale, fallbackReason
 			m.store(k, fb, m.ttl)
 			m.stats.FallbackHits++
 			return res, nil
 		}
 	}
 	m.stats.Misses++
-	return routecache.Resolution[string]{}, routecache.ErrNoRoute
+	return routecache.Resolution[string]{}, failure
 }
 
 // Delete models Delete.

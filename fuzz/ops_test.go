@@ -1,11 +1,14 @@
 package fuzz
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/c41db742/routecache"
 )
@@ -165,6 +168,16 @@ func (d *opsDriver) run(o op) {
 		got, err := c.Resolve(k, fallbacks...)
 		d.modelTurn()
 		want, wantErr := m.Resolve(k, fallbacks)
+		d.checkResolve(got, err, want, wantErr)
+	case opResolveWith:
+		fallbacks := make([]string, o.nFallbacks)
+		for i := range fallbacks {
+			fallbacks[i] = routeFor(o.fallbacks[i])
+		}
+		load := loadFor(o.arg, d.cfg.exactOrder)
+		got, err := c.ResolveWith(context.Background(), k, load.loader(), fallbacks...)
+		d.modelTurn()
+		want, wantErr := m.ResolveWith(k, load, fallbacks)
 		d.checkResolve(got, err, want, wantErr)
 	case opDelete:
 		got := c.Delete(k)
@@ -330,6 +343,22 @@ func (d *opsDriver) finish() {
 			got, err := c.Resolve(valid)
 			want, wantErr := m.Resolve(valid, nil)
 			d.checkResolve(got, err, want, wantErr)
+		}},
+		{"ResolveWith", func() {
+			var called atomic.Bool
+			load := func(context.Context, routecache.Key) (string, time.Duration, error) {
+				called.Store(true)
+				return "l0", 0, nil
+			}
+			got, err := c.ResolveWith(context.Background(), valid, load, badRoute, "r2")
+			want, wantErr := m.ResolveWith(valid, loadBehaviour{route: "l0"}, []string{badRoute, "r2"})
+			d.checkResolve(got, err, want, wantErr)
+			got, err = c.ResolveWith(context.Background(), valid, load)
+			want, wantErr = m.ResolveWith(valid, loadBehaviour{route: "l0"}, nil)
+			d.checkResolve(got, err, want, wantErr)
+			if called.Load() {
+				d.fail("ResolveWith after Close called its loader")
+			}
 		}},
 		{"Resolve invalid key", func() {
 			got, err := c.Resolve(invalid, "r2")

@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -152,6 +153,7 @@ const (
 	opSetClockBack
 	opClose
 	opBurst
+	opResolveWith
 )
 
 // burstWrites is how many times opBurst overwrites one key: enough stale
@@ -168,10 +170,15 @@ const maxBursts = 2
 
 // kindOf maps the low four bits of an operation byte to its kind; writes
 // and lookups get more of the sixteen values than the rest. The costly
-// opBurst hides behind All with the top bit set.
+// opBurst hides behind All with the top bit set, and ResolveWith behind the
+// third Resolve value with the top bit set, so inputs written before these
+// operations existed mostly decode as they did.
 func kindOf(b byte) opKind {
-	if b&15 == 13 && b&0x80 != 0 {
+	switch {
+	case b&15 == 13 && b&0x80 != 0:
 		return opBurst
+	case b&15 == 8 && b&0x80 != 0:
+		return opResolveWith
 	}
 	return [16]opKind{
 		opSet, opSet, opSet, opSetWithTTL,
@@ -186,7 +193,7 @@ type op struct {
 	kind       opKind
 	key        byte
 	route      byte
-	arg        byte // TTL class, clock step or clock target
+	arg        byte // TTL class, clock step, clock target or the loader's answer
 	fallbacks  [3]byte
 	nFallbacks int
 }
@@ -218,8 +225,11 @@ func decodeOps(data []byte) []op {
 			o.key, o.route, o.arg = next(), next(), next()
 		case opGet, opDelete:
 			o.key = next()
-		case opResolve:
+		case opResolve, opResolveWith:
 			o.key = next()
+			if o.kind == opResolveWith {
+				o.arg = next()
+			}
 			o.nFallbacks = int(next() % 4)
 			for i := 0; i < o.nFallbacks; i++ {
 				o.fallbacks[i] = next()
@@ -301,6 +311,12 @@ func (o op) describe(ks *keySpace, exactOrder bool) string {
 			fbs[i] = fmt.Sprintf("%q", routeFor(o.fallbacks[i]))
 		}
 		return fmt.Sprintf("Resolve(%s, [%s])", k(), strings.Join(fbs, ", "))
+	case opResolveWith:
+		fbs := make([]string, o.nFallbacks)
+		for i := range fbs {
+			fbs[i] = fmt.Sprintf("%q", routeFor(o.fallbacks[i]))
+		}
+		return fmt.Sprintf("ResolveWith(%s, %s, [%s])", k(), loadFor(o.arg, exactOrder), strings.Join(fbs, ", "))
 	case opDelete:
 		return fmt.Sprintf("Delete(%s)", k())
 	case opPrune:
@@ -330,4 +346,62 @@ func abbreviate(s string) string {
 		return s
 	}
 	return fmt.Sprintf("%s…(%d bytes)", s[:40], len(s))
+}
+
+// errDirectoryDown is what the fuzzer's loader returns when it fails.
+var errDirectoryDown = errors.New("fuzz: directory down")
+
+// loadBehaviour is what the fuzzer's loader does for one ResolveWith: a
+// pure function of the operation's argument byte (loadFor), so the model
+// knows the answer without calling anything.
+type loadBehaviour struct {
+	route  string
+	ttl    time.Duration
+	err    error // returned as the loader's error
+	panics bool  // the loader panics
+}
+
+// loadFor maps an argument byte to the loader's answer: a good route with a
+// TTL (default or explicit; with mixed TTLs also short, long and clamped
+// ones), an error, a route Validate rejects or panics on, a panic in the
+// loader, or a negative TTL. With exact order only the default TTL occurs.
+func loadFor(b byte, exactOrder bool) loadBehaviour {
+	route := [4]string{"l0", "l1", "l2", "r0"}[(b>>3)&3] // "r0" is also a fallback and a Set route
+	ttl := ttlFor(b>>5, exactOrder)
+	if ttl < 0 {
+		ttl = 0
+	}
+	switch b & 7 {
+	case 3:
+		return loadBehaviour{err: errDirectoryDown}
+	case 4:
+		return loadBehaviour{route: badRoute}
+	case 5:
+		return loadBehaviour{route: panicRoute}
+	case 6:
+		return loadBehaviour{panics: true}
+	case 7:
+		return loadBehaviour{route: route, ttl: -time.Nanosecond}
+	}
+	return loadBehaviour{route: route, ttl: ttl}
+}
+
+// loader returns the routecache.Loader that behaves as l.
+func (l loadBehaviour) loader() routecache.Loader[string] {
+	return func(context.Context, routecache.Key) (string, time.Duration, error) {
+		if l.panics {
+			panic("fuzz: loader panics on purpose")
+		}
+		return l.route, l.ttl, l.err
+	}
+}
+
+func (l loadBehaviour) String() string {
+	switch {
+	case l.panics:
+		return "load panics"
+	case l.err != nil:
+		return "load fails"
+	}
+	return fmt.Sprintf("load %q ttl %v", l.route, l.ttl)
 }

@@ -1,12 +1,14 @@
 package linearize
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 
@@ -20,6 +22,7 @@ type store interface {
 	set(client, key, value int) error
 	get(client, key int) (opOutput, error)
 	resolve(client, key int) (opOutput, error)
+	resolveWith(client, key int) (opOutput, error)
 	delete(client, key int) bool
 }
 
@@ -27,7 +30,37 @@ type store interface {
 type cacheStore struct {
 	cache *routecache.Cache[int]
 	keys  []routecache.Key
+	// loader answers loadedValue, or fails for failingKey. It also checks
+	// that no two loads of a key overlap: inFlight counts each key's loads
+	// running, and overlaps those that found another one running.
+	loader   routecache.Loader[int]
+	inFlight []atomic.Int32
+	overlaps atomic.Int64
 }
+
+// newLoader returns s's loader; s.keys must be complete.
+func (s *cacheStore) newLoader() routecache.Loader[int] {
+	index := make(map[routecache.Key]int, len(s.keys))
+	for i, k := range s.keys {
+		index[k] = i
+	}
+	s.inFlight = make([]atomic.Int32, len(s.keys))
+	return func(_ context.Context, k routecache.Key) (int, time.Duration, error) {
+		key := index[k]
+		if s.inFlight[key].Add(1) > 1 {
+			s.overlaps.Add(1)
+		}
+		defer s.inFlight[key].Add(-1)
+		runtime.Gosched() // let other callers of the key arrive while it loads
+		if key == failingKey {
+			return 0, 0, errLoadFailed
+		}
+		return loadedValue(key), 0, nil
+	}
+}
+
+// errLoadFailed is the failing key's load error.
+var errLoadFailed = errors.New("linearize: load fails on purpose")
 
 func (s *cacheStore) set(_, key, value int) error {
 	return s.cache.Set(s.keys[key], value)
@@ -57,6 +90,21 @@ func (s *cacheStore) resolve(_, key int) (opOutput, error) {
 	return opOutput{value: res.Route, found: true}, nil
 }
 
+func (s *cacheStore) resolveWith(_, key int) (opOutput, error) {
+	res, err := s.cache.ResolveWith(context.Background(), s.keys[key], s.loader)
+	switch {
+	case errors.Is(err, routecache.ErrLoad) && errors.Is(err, errLoadFailed):
+		return opOutput{}, nil
+	case err != nil:
+		return opOutput{}, fmt.Errorf("ResolveWith: %w", err)
+	case res.Source == routecache.SourceLoaded && res.Reason == routecache.ReasonMiss && !res.Stale:
+		return opOutput{value: res.Route, found: true, loaded: true}, nil
+	case res.Source != routecache.SourceExact || res.Reason != routecache.ReasonNone || res.Stale:
+		return opOutput{}, fmt.Errorf("ResolveWith without fallbacks answered %+v", res)
+	}
+	return opOutput{value: res.Route, found: true}, nil
+}
+
 func (s *cacheStore) delete(_, key int) bool {
 	return s.cache.Delete(s.keys[key])
 }
@@ -80,6 +128,8 @@ func recordOp(clock *historyClock, s store, client int, in opInput) (porcupine.O
 		out, err = s.get(client, in.key)
 	case opResolve:
 		out, err = s.resolve(client, in.key)
+	case opResolveWith:
+		out, err = s.resolveWith(client, in.key)
 	case opDelete:
 		out.removed = s.delete(client, in.key)
 	}
@@ -111,12 +161,14 @@ func (w workload) run(clock *historyClock, s store, prefix []porcupine.Operation
 			for i := range w.opsPerClient {
 				in := opInput{key: rng.IntN(w.keys)}
 				switch p := rng.IntN(20); {
-				case p < 7:
+				case p < 6:
 					in.kind, in.value = opSet, client*1_000_000+i+1 // every written value is unique
-				case p < 13:
+				case p < 11:
 					in.kind = opGet
-				case p < 17:
+				case p < 14:
 					in.kind = opResolve
+				case p < 17:
+					in.kind = opResolveWith
 				default:
 					in.kind = opDelete
 				}

@@ -35,6 +35,7 @@ func newCheckedCache(t *testing.T, keys int) *cacheStore {
 		// room, so without fallbacks it is a pure read.
 		s.keys = append(s.keys, routecache.Key{Channel: "lin", Bridge: "b", Room: fmt.Sprint("room", i)})
 	}
+	s.loader = s.newLoader()
 	return s
 }
 
@@ -58,9 +59,10 @@ func checkHistory(t *testing.T, what string, history []porcupine.Operation, want
 	t.Fatalf("%s: %d operations judged %v, want %v", what, len(history), result, want)
 }
 
-// TestLinearizable records concurrent histories of Set, Get, Delete and
-// Resolve (exact hits and ErrNoRoute) on a few keys and checks each against
-// the per-key register model.
+// TestLinearizable records concurrent histories of Set, Get, Delete,
+// Resolve (exact hits and ErrNoRoute) and ResolveWith (exact hits, loads
+// and failed loads) on a few keys and checks each against the per-key
+// register model, and that no two loads of a key ever overlapped.
 func TestLinearizable(t *testing.T) {
 	rounds := 20
 	if testing.Short() {
@@ -76,6 +78,9 @@ func TestLinearizable(t *testing.T) {
 		}
 		overlapping += countOverlapping(history)
 		checkHistory(t, fmt.Sprintf("round %d", round), history, porcupine.Ok)
+		if n := s.overlaps.Load(); n > 0 {
+			t.Fatalf("round %d: %d loads started while another load of the same key ran", round, n)
+		}
 	}
 	t.Logf("%d rounds, %d operations overlapping another client's", rounds, overlapping)
 }

@@ -11,6 +11,12 @@ import (
 // a frozen clock and a capacity nothing reaches, that is all the SPEC lets
 // the cache be for Set, Get, Delete and Resolve without fallbacks on a key
 // without a thread (which never looks at a room and never stores).
+//
+// ResolveWith adds a loader whose answer is a function of the key alone:
+// loadedValue for most keys, a failure for failingKey. An exact hit is a
+// read; a loaded answer is a write of loadedValue (the cache stores it
+// blindly, after a Set that came in meanwhile as well); a failed load is a
+// read that found the key empty.
 
 // opKind names the operations a history records.
 type opKind int
@@ -20,11 +26,19 @@ const (
 	opGet
 	opDelete
 	opResolve
+	opResolveWith
 )
 
 func (k opKind) String() string {
-	return [...]string{"Set", "Get", "Delete", "Resolve"}[k]
+	return [...]string{"Set", "Get", "Delete", "Resolve", "ResolveWith"}[k]
 }
+
+// failingKey is the key whose load always fails.
+const failingKey = 2
+
+// loadedValue is what the loader gives the key: negative, so never a value
+// a Set writes.
+func loadedValue(key int) int { return -1 - key }
 
 // opInput is what a client asked: the operation, the key's index and, for
 // Set, the value.
@@ -35,10 +49,12 @@ type opInput struct {
 }
 
 // opOutput is what the cache answered: the value and whether one was found
-// (Get, Resolve), or whether Delete removed an entry.
+// (Get, Resolve, ResolveWith), whether it was loaded (ResolveWith), or
+// whether Delete removed an entry.
 type opOutput struct {
 	value   int
 	found   bool
+	loaded  bool
 	removed bool
 }
 
@@ -78,6 +94,11 @@ func registerModel() porcupine.Model {
 				return out.found == reg.held && (!reg.held || out.value == reg.value), reg
 			case opDelete:
 				return out.removed == reg.held, register{}
+			case opResolveWith:
+				if out.loaded {
+					return out.found && out.value == loadedValue(in.key), register{value: out.value, held: true}
+				}
+				return out.found == reg.held && (!reg.held || out.value == reg.value), reg
 			}
 			return false, reg
 		},
@@ -91,6 +112,9 @@ func registerModel() porcupine.Model {
 			}
 			if !out.found {
 				return fmt.Sprintf("%v(k%d) -> none", in.kind, in.key)
+			}
+			if out.loaded {
+				return fmt.Sprintf("%v(k%d) -> loaded %d", in.kind, in.key, out.value)
 			}
 			return fmt.Sprintf("%v(k%d) -> %d", in.kind, in.key, out.value)
 		},
