@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -8,35 +9,12 @@ import (
 )
 
 func TestGCBetweenTakesTheLongestPauseOfTheCyclesInBetween(t *testing.T) {
-	before := gcReading{cycles: 10, pauseTotal: 5 * time.Millisecond}
-	after := gcReading{cycles: 13, pauseTotal: 9 * time.Millisecond}
-	// Cycle n's pause sits at index (n+255)%256: cycles 11..13 at 10..12.
-	after.recentPauses[9] = 900_000 // cycle 10, before the window
-	after.recentPauses[10] = 100
-	after.recentPauses[11] = 300
-	after.recentPauses[12] = 200
-	summary := gcBetween(before, after)
-	assert.Equal(t, GCSummary{Cycles: 3, PauseTotal: int64(4 * time.Millisecond), PauseMax: 300}, summary)
-}
+	before := debug.GCStats{NumGC: 10, PauseTotal: 5 * time.Millisecond}
+	// Most recent first: cycles 13, 12, 11, then 10, before the window.
+	after := debug.GCStats{NumGC: 13, PauseTotal: 9 * time.Millisecond, Pause: []time.Duration{200, 300, 100, 900_000}}
+	assert.Equal(t, GCSummary{Cycles: 3, PauseTotal: 4 * time.Millisecond, PauseMax: 300}, gcBetween(before, after))
 
-func TestGCBetweenWrapsAroundTheRing(t *testing.T) {
-	before := gcReading{cycles: 254}
-	after := gcReading{cycles: 258}
-	// Cycles 255..258 sit at indexes 254, 255, 0, 1.
-	after.recentPauses[254] = 40
-	after.recentPauses[255] = 70
-	after.recentPauses[0] = 50
-	after.recentPauses[1] = 60
-	after.recentPauses[253] = 1_000 // cycle 254, before the window
-	assert.Equal(t, int64(70), gcBetween(before, after).PauseMax)
-}
-
-func TestGCBetweenWithMoreCyclesThanTheRingHolds(t *testing.T) {
-	after := gcReading{cycles: 1000}
-	for i := range after.recentPauses {
-		after.recentPauses[i] = uint64(i)
-	}
-	summary := gcBetween(gcReading{}, after)
-	assert.Equal(t, uint32(1000), summary.Cycles)
-	assert.Equal(t, int64(255), summary.PauseMax, "the whole ring is read once")
+	ring := debug.GCStats{NumGC: 1000, Pause: make([]time.Duration, 256)}
+	ring.Pause[255] = 7
+	assert.Equal(t, time.Duration(7), gcBetween(debug.GCStats{}, ring).PauseMax, "more cycles than the runtime keeps: all it keeps")
 }

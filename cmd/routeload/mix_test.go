@@ -35,7 +35,6 @@ func TestMixSetRejects(t *testing.T) {
 	}{
 		{"resolve", "not name=weight"},
 		{"resolve=1,lookup=2", `unknown operation "lookup"`},
-		{"resolve=1,resolve=2", "named twice"},
 		{"resolve=-1", "finite number >= 0"},
 		{"resolve=NaN", "finite number >= 0"},
 		{"resolve=Inf", "finite number >= 0"},

@@ -18,10 +18,7 @@ import (
 // building a key costs no allocation. Only currentUpstream changes during a
 // run (room moves); the rest is read-only after newPopulation.
 type population struct {
-	sessions       int
 	threadsPerRoom int
-	bridges        int
-	channels       int
 	roomKeys       []routecache.Key // the room-scope key of each room
 	threadIDs      []string         // threadIDs[0] is "" (the room itself)
 	upstreams      []string         // the routes
@@ -67,10 +64,7 @@ func roomID(channel string, r int) string {
 func newPopulation(cfg Config) *population {
 	rooms := cfg.rooms()
 	p := &population{
-		sessions:         cfg.Sessions,
 		threadsPerRoom:   cfg.ThreadsPerRoom,
-		bridges:          cfg.bridges(),
-		channels:         cfg.Channels,
 		roomKeys:         make([]routecache.Key, rooms),
 		threadIDs:        make([]string, cfg.ThreadsPerRoom+1),
 		upstreams:        make([]string, cfg.Upstreams),
@@ -83,7 +77,7 @@ func newPopulation(cfg Config) *population {
 	for i := range p.upstreams {
 		p.upstreams[i] = fmt.Sprintf("10.%d.%d.%d:8443", 20+i/65536, i/256%256, i%256)
 	}
-	bridgeIDs := make([]string, p.bridges)
+	bridgeIDs := make([]string, cfg.bridges())
 	for b := range bridgeIDs {
 		bridgeIDs[b] = fmt.Sprintf("bridge-%d", b)
 	}

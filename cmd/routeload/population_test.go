@@ -18,19 +18,21 @@ func smallPopulationConfig() Config {
 	cfg.RoomsPerBridge = 7
 	cfg.Channels = 10
 	cfg.Upstreams = 5
-	return cfg
+	return cfg.withDerived()
 }
 
 func TestPopulationShape(t *testing.T) {
 	cfg := smallPopulationConfig()
 	p := newPopulation(cfg)
 	assert.Len(t, p.roomKeys, 201, "1,003 sessions in rooms of 5 fill 201 rooms")
-	assert.Equal(t, 29, p.bridges, "201 rooms by 7 need 29 bridges")
-	channels := map[string]bool{}
+	assert.Equal(t, 29, cfg.bridges(), "201 rooms by 7 need 29 bridges")
+	channels, bridges := map[string]bool{}, map[string]bool{}
 	for _, k := range p.roomKeys {
 		channels[k.Channel] = true
+		bridges[k.Bridge] = true
 	}
 	assert.Len(t, channels, 10)
+	assert.Len(t, bridges, 29)
 }
 
 func TestPopulationKeysAreDistinctAndValid(t *testing.T) {

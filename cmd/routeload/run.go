@@ -1,13 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/c41db742/routecache"
@@ -23,33 +24,29 @@ var errEmptyRoute = errors.New("empty upstream")
 // error wrapping errInvalidConfig before anything starts.
 //
 // It costs cfg.Workers goroutines at full speed for the duration, the
-// population's strings (a few per room), one set of latency histograms per
-// worker (about a megabyte), and the cache itself.
+// population's strings (a few per room), about a megabyte of latency
+// histograms per worker, and the cache itself.
 func run(ctx context.Context, cfg Config, status io.Writer) (Report, error) {
 	if err := cfg.validate(); err != nil {
 		return Report{}, err
 	}
+	cfg = cfg.withDerived()
 	population := newPopulation(cfg)
 	pick := newPicker(cfg.Mix)
 	clockRead := measureClockRead()
-	watch := newStopwatch()
 
-	// Workers, with their histograms, exist before the heap is read, so
-	// that the heap growth measured afterwards is the cache's alone.
+	// The workers and their histograms exist before the heap is read, so
+	// the heap growth measured afterwards is the cache's alone.
 	workers := make([]*worker, cfg.Workers)
 	for i := range workers {
-		workers[i] = newWorker(i, cfg, population, &pick, watch)
+		workers[i] = newWorker(i, cfg, population, &pick)
 	}
 	heapBefore := liveHeap()
-	pruneInterval := cfg.PruneInterval
-	if pruneInterval == 0 {
-		pruneInterval = -1 // the core reads 0 as its default; here 0 means none
-	}
 	cache, err := routecache.New(routecache.Config[string]{
 		Shards:             cfg.Shards,
 		TTL:                cfg.TTL,
-		MaxEntriesPerShard: cfg.capacityPerShard(),
-		PruneInterval:      pruneInterval,
+		MaxEntriesPerShard: cfg.Capacity,
+		PruneInterval:      cmp.Or(cfg.PruneInterval, -1), // 0 means none here, the default there
 		Validate: func(route string) error {
 			if route == "" {
 				return errEmptyRoute
@@ -62,68 +59,62 @@ func run(ctx context.Context, cfg Config, status io.Writer) (Report, error) {
 	}
 	defer cache.Close()
 
+	var gcBefore, gcAfter debug.GCStats
+	debug.ReadGCStats(&gcBefore)
+	start := time.Now()
+	var running, watching sync.WaitGroup
 	for _, w := range workers {
 		w.cache = cache
-	}
-
-	gcBefore := readGC()
-	start := time.Now()
-	startedAt := watch.now()
-	// The workers stop themselves at the deadline; runCtx ends the status
-	// line then, and stops the workers early when ctx is done.
-	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Duration))
-	defer cancel()
-	var stop atomic.Bool
-	var running sync.WaitGroup
-	for _, w := range workers {
-		w.startedAt = startedAt
-		w.deadline = startedAt + cfg.Duration
 		running.Add(1)
 		go func() {
 			defer running.Done()
-			w.run(&stop)
+			w.run(ctx, start, cfg.Duration)
 		}()
 	}
-	var watching sync.WaitGroup
-	watching.Add(1)
-	go func() {
-		defer watching.Done()
-		<-runCtx.Done()
-		stop.Store(true)
-	}()
+	statusCtx, stopStatus := context.WithCancel(ctx)
+	defer stopStatus()
 	if cfg.StatusInterval > 0 && status != nil {
-		line := newStatusLine(status, cache, workers, cfg.Duration, cfg.wave(), start)
+		line := &statusLine{out: status, cache: cache, workers: workers, duration: cfg.Duration, wave: cfg.wave(), start: start}
 		watching.Add(1)
 		go func() {
 			defer watching.Done()
-			line.loop(runCtx, cfg.StatusInterval)
+			line.loop(statusCtx, cfg.StatusInterval)
 		}()
 	}
 	running.Wait()
 	elapsed := time.Since(start)
-	interrupted := ctx.Err() != nil && elapsed < cfg.Duration
-	cancel()
+	stopStatus()
 	watching.Wait()
 	// Closing stops the background sweep, so the report shows the cache as
 	// the workers left it rather than as it decays while the report is made.
-	// A closed cache keeps its entries and still answers Stats and Len.
+	// A closed cache keeps its entries and still answers Stats.
 	cache.Close()
 	stats := cache.Stats()
-	gcAfter := readGC()
-	heapAfter := liveHeap()
+	debug.ReadGCStats(&gcAfter)
+	heap := int64(liveHeap()) - int64(heapBefore)
 	runtime.KeepAlive(cache)
 
-	measured := measurement{
-		cfg:         cfg,
-		population:  population,
-		workers:     workers,
-		elapsed:     elapsed,
-		interrupted: interrupted,
-		clockReadNs: clockRead,
-		stats:       stats,
-		shards:      cache.Shards(),
-		heapBytes:   int64(heapAfter) - int64(heapBefore),
-		gc:          gcBetween(gcBefore, gcAfter),
+	report := newReport(cfg, workers, elapsed, stats)
+	report.Interrupted = ctx.Err() != nil && elapsed < cfg.Duration
+	report.ClockReadNs = clockRead
+	report.HeapBytes = heap
+	report.HeapBytesPerCapacity = float64(heap) / float64(cfg.Shards*cfg.Capacity)
+	if stats.Entries > 0 {
+		report.HeapBytesPerEntry = float64(heap) / float64(stats.Entries)
 	}
-	return measured.report(), nil
+	report.GC = gcBetween(gcBefore, gcAfter)
+	return report, nil
+}
+
+// measureClockRead returns what one monotonic clock read, as the workers
+// time a call, costs here in nanoseconds, averaged over 200,000 reads. A
+// timed call pays two, and its recorded latency includes them.
+func measureClockRead() float64 {
+	const reads = 200_000
+	start := time.Now()
+	var last time.Duration
+	for range reads {
+		last = time.Since(start)
+	}
+	return float64(last) / reads
 }

@@ -14,6 +14,5 @@ func TestStatusLinePhaseNamesTheIntervalsTraffic(t *testing.T) {
 	assert.Equal(t, "calm", s.phase(1000*ms, 2000*ms))
 	assert.Equal(t, "calm", s.phase(2000*ms, 3005*ms), "touching the next burst is not a burst")
 	assert.Equal(t, "burst", s.phase(3005*ms, 4005*ms))
-	steady := statusLine{}
-	assert.Equal(t, "steady", steady.phase(0, time.Second))
+	assert.Equal(t, "steady", (&statusLine{}).phase(0, time.Second))
 }

@@ -5,8 +5,9 @@ import "time"
 // wave is the shape of traffic over time. Most of the time only the regular
 // conversations talk: a working set that fits in the cache, so routes live
 // out their TTL and expire. Every period a burst of new conversations
-// arrives (a broadcast, a bot joining many rooms, a morning peak) and pushes
-// the cache past its capacity, so routes are evicted. Both happen whatever
+// arrives (a broadcast, a bot joining many rooms, a morning peak): half of
+// a burst's draws are uniform over the whole population, which pushes the
+// cache past its capacity, so routes are evicted. Both happen whatever
 // the machine's speed: the regulars' rate of new routes is bounded by their
 // number per TTL, and a burst brings far more new conversations than the
 // cache holds.
@@ -17,11 +18,6 @@ type wave struct {
 	every  time.Duration // period of the bursts; 0: no bursts
 	length time.Duration // how long each burst lasts, from the start of its period
 }
-
-// burstNewcomerShare is the part of a burst's draws that are new
-// conversations, drawn uniformly from the whole population; the rest follow
-// the usual popularity.
-const burstNewcomerShare = 0.5
 
 // bursting reports whether the traffic is in a burst at elapsed time into
 // the run. The run starts with a burst.
