@@ -1,0 +1,7 @@
+package fleet
+
+// Internals exposed to the external tests of this package.
+var (
+	BucketKey      = bucketKey
+	ParseBucketKey = parseBucketKey
+)
