@@ -30,6 +30,8 @@ type options struct {
 	admin     string
 	upstreams upstreamList
 	cache     routecache.Config[string]
+	nats      string // NATS URL(s) of the fleet's bucket; "": no fleet
+	directory string // route directory URL; "": none (directory.go)
 }
 
 // parseFlags reads the command line; errors have been printed to stderr.
@@ -43,6 +45,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.cache.TTL, "ttl", 30*time.Minute, "how long a session's route is remembered")
 	fs.IntVar(&o.cache.Shards, "shards", 0, "cache shards (0: twice the CPUs, at least 2)")
 	fs.IntVar(&o.cache.MaxEntriesPerShard, "capacity", 0, "routes per shard (0: 10000)")
+	fs.StringVar(&o.nats, "nats", "", "NATS server URL(s), comma-separated: share route writes with every proxy on that JetStream")
+	fs.StringVar(&o.directory, "directory", "", "route directory URL, asked once per unknown session: GET URL?key=KEY answers {\"route\": NAME, \"ttl\": SECONDS}")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -82,15 +86,20 @@ func main() {
 // run serves traffic and admin until ctx is done, then drains both servers
 // before closing the cache, so no request in flight loses its route.
 func run(ctx context.Context, o options) error {
-	p, err := NewProxy(Config{Upstreams: o.upstreams, Cache: o.cache})
+	p, err := NewProxy(Config{Upstreams: o.upstreams, Cache: o.cache, Directory: o.directory})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	admin, leaveFleet, err := adminFor(ctx, o.nats, p)
+	if err != nil {
+		return err
+	}
+	defer leaveFleet()
 
 	servers := []*http.Server{
 		{Addr: o.listen, Handler: p, ReadHeaderTimeout: 10 * time.Second},
-		{Addr: o.admin, Handler: p.AdminHandler(), ReadHeaderTimeout: 10 * time.Second},
+		{Addr: o.admin, Handler: admin, ReadHeaderTimeout: 10 * time.Second},
 	}
 	failed := make(chan error, len(servers))
 	for _, s := range servers {

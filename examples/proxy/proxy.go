@@ -25,6 +25,10 @@ type Config struct {
 	Transport http.RoundTripper
 	// ErrorLog receives forwarding errors; nil: the log package's logger.
 	ErrorLog *log.Logger
+	// Directory, if set, is the URL of a route directory the proxy asks
+	// for a session the cache does not know, before hashing its room
+	// (directory.go).
+	Directory string
 }
 
 // Proxy is an HTTP reverse proxy that sends every session to the upstream it
@@ -44,6 +48,9 @@ type Proxy struct {
 	ring     *rendezvous
 	metrics  *prometheus.Registry
 	errorLog *log.Logger
+	// load asks the route directory; nil without one. Built once, so a
+	// cache hit allocates nothing for it.
+	load routecache.Loader[string]
 }
 
 // NewProxy builds a Proxy and its cache. It fails on an empty or ambiguous
@@ -88,6 +95,10 @@ func NewProxy(cfg Config) (*Proxy, error) {
 		return nil, err
 	}
 	p.cache = cache
+	if p.load, err = newDirectoryLoader(cfg.Directory, transport); err != nil {
+		_ = cache.Close()
+		return nil, err
+	}
 
 	// A registry of its own, not the global default one: two proxies in one
 	// process (as in the tests) each expose their own cache.
@@ -123,10 +134,11 @@ func (p *Proxy) newForwarder(u Upstream, transport http.RoundTripper) *httputil.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := keyFromHeaders(r.Header)
 	first, second := p.ring.pickTwo(key)
-	res, err := p.cache.Resolve(key, first, second)
+	res, err := p.cache.ResolveWith(r.Context(), key, p.load, first, second)
 	if err != nil {
 		// Fallbacks are always supplied, so past a bad key Resolve fails
-		// only when a caller's Validate refuses both of the room's choices.
+		// only when a caller's Validate refuses both of the room's choices,
+		// or when the client gave up while the directory was asked.
 		status := http.StatusServiceUnavailable
 		if errors.Is(err, routecache.ErrInvalidKey) {
 			status = http.StatusBadRequest

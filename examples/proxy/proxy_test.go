@@ -176,11 +176,11 @@ func (tb *testbed) pin(k routecache.Key, upstream string) {
 	require.Equal(tb.t, http.StatusNoContent, status, body)
 }
 
-func (tb *testbed) stats() statsJSON {
+func (tb *testbed) stats() routecache.Stats {
 	tb.t.Helper()
 	status, body := tb.do(http.MethodGet, tb.admin.URL+"/admin/stats")
 	require.Equal(tb.t, http.StatusOK, status, body)
-	var s statsJSON
+	var s routecache.Stats
 	require.NoError(tb.t, json.Unmarshal([]byte(body), &s))
 	return s
 }
@@ -225,7 +225,7 @@ func TestSessionSticksToItsUpstream(t *testing.T) {
 	require.Equal(t, int64(5), tb.served[pinned].Load())
 
 	s := tb.stats()
-	require.Equal(t, statsJSON{Entries: 1, Sets: 1, Hits: 10, FallbackHits: 1}, s)
+	require.Equal(t, routecache.Stats{Entries: 1, Sets: 1, Hits: 10, FallbackHits: 1}, s)
 }
 
 func TestThreadFollowsItsRoom(t *testing.T) {
