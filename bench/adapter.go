@@ -46,8 +46,9 @@ type contender struct {
 	// bounded reports whether the cache enforces the capacity; go-cache and
 	// the bare maps grow without limit.
 	bounded bool
-	// floor marks the bare concurrent maps: no TTL and no capacity, the cost
-	// of the lookup alone.
+	// floor marks the contenders that are not caches: the bare concurrent
+	// maps (no TTL, no capacity: the cost of the lookup alone) and the floor
+	// of routecache's own design (adapter_floor.go).
 	floor bool
 }
 
@@ -61,6 +62,7 @@ func contenders() []contender {
 		{name: "ttlcache", open: openTTLCache, bounded: true},
 		{name: "gocache", open: openGoCache},
 		{name: "lru", open: openExpirableLRU, bounded: true},
+		{name: "floor", open: openFloor, floor: true},
 		{name: "xsyncmap", open: openXsyncMap, floor: true},
 		{name: "syncmap", open: openSyncMap, floor: true},
 	}

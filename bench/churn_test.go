@@ -2,7 +2,6 @@ package bench
 
 import (
 	"runtime"
-	"sync/atomic"
 	"testing"
 )
 
@@ -20,28 +19,10 @@ func BenchmarkSetChurn(b *testing.B) {
 	opts := cacheOptions{capacity: cfg.churnCapacity, ttl: cfg.ttl}
 	prefill := keys.keys[:min(cfg.churnCapacity, len(keys.keys))]
 
-	for _, c := range mustContenders(b, cfg.caches) {
-		b.Run("cache="+c.name, func(b *testing.B) {
-			cache := openFilled(b, c, opts, prefill, routes)
-			defer cache.Close()
-			var goroutines atomic.Int32
-			var dropped atomic.Int64
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				indexes, i := streams.stream(int(goroutines.Add(1) - 1))
-				mask := len(indexes) - 1
-				drop := int64(0)
-				for pb.Next() {
-					if !cache.Set(&keys.keys[indexes[i&mask]], routes[i%routePoolSize]) {
-						drop++
-					}
-					i++
-				}
-				dropped.Add(drop)
-			})
-			b.StopTimer()
-			b.ReportMetric(float64(dropped.Load())/float64(b.N), "dropped/set")
+	eachFilled(b, cfg.caches, opts, prefill, routes, func(b *testing.B, cache cacheUnderTest) {
+		counts := runParallel(b, streams, func(n int, index uint32) opResult {
+			return store(cache, &keys.keys[index], routes[n%routePoolSize])
 		})
-	}
+		b.ReportMetric(counts.share(opDropped, opWritten), "dropped/set")
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,8 +20,10 @@ type suiteConfig struct {
 	churnCapacity int     // capacity of every bounded cache in SetChurn
 	memoryEntries int     // entries held when measuring bytes per entry
 	overwrites    int     // overwrites of one key when measuring heap growth
-	pruneHeld     int     // entries held by the Prune workload
+	pruneHeld     []int   // entries held by the Prune workload, one run a size
 	pruneExpired  int     // entries that expire before each Prune
+	stallEntries  int     // entries expiring together in WriterStall
+	collideKeys   []int   // colliding keys of the Collide workload, one run a count
 	caches        string  // comma-separated cache names to run; "" runs all
 	tailCaches    string  // comma-separated caches measured by TailLatency
 
@@ -47,10 +50,12 @@ func configVariables() []configVariable {
 		{"BENCH_CHURN_CAPACITY", "100000", "20000"},
 		{"BENCH_MEMORY_ENTRIES", "1000000", "100000"},
 		{"BENCH_OVERWRITES", "2000000", "200000"},
-		{"BENCH_PRUNE_HELD", "1000000", "100000"},
+		{"BENCH_PRUNE_HELD", "10000,100000,1000000", "10000"},
 		{"BENCH_PRUNE_EXPIRED", "1000", "1000"},
+		{"BENCH_STALL_ENTRIES", "1000000", "50000"},
+		{"BENCH_COLLIDE_KEYS", "2000,10000", "2000"},
 		{"BENCH_CACHES", "", ""},
-		{"BENCH_TAIL_CACHES", "routecache,otter,theine", "routecache,otter,theine"},
+		{"BENCH_TAIL_CACHES", "routecache,otter,floor", "routecache,otter,floor"},
 	}
 }
 
@@ -90,8 +95,8 @@ func loadSuiteConfig() (suiteConfig, error) {
 		{"BENCH_CHURN_CAPACITY", &cfg.churnCapacity, 1},
 		{"BENCH_MEMORY_ENTRIES", &cfg.memoryEntries, 1},
 		{"BENCH_OVERWRITES", &cfg.overwrites, 1},
-		{"BENCH_PRUNE_HELD", &cfg.pruneHeld, 2},
 		{"BENCH_PRUNE_EXPIRED", &cfg.pruneExpired, 1},
+		{"BENCH_STALL_ENTRIES", &cfg.stallEntries, 1},
 	}
 	for _, size := range sizes {
 		n, err := strconv.Atoi(values[size.name])
@@ -100,13 +105,32 @@ func loadSuiteConfig() (suiteConfig, error) {
 		}
 		*size.dst = n
 	}
+	lists := []struct {
+		name string
+		dst  *[]int
+		min  int
+	}{
+		{"BENCH_PRUNE_HELD", &cfg.pruneHeld, 2},
+		{"BENCH_COLLIDE_KEYS", &cfg.collideKeys, 1},
+	}
+	for _, list := range lists {
+		for _, field := range strings.Split(values[list.name], ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(field))
+			if err != nil || n < list.min {
+				return suiteConfig{}, fmt.Errorf("%s=%q: want integers of at least %d, separated by commas", list.name, values[list.name], list.min)
+			}
+			*list.dst = append(*list.dst, n)
+		}
+	}
 	s, err := strconv.ParseFloat(values["BENCH_ZIPF_S"], 64)
 	if err != nil || s <= 1 {
 		return suiteConfig{}, fmt.Errorf("BENCH_ZIPF_S=%q: want a number above 1", values["BENCH_ZIPF_S"])
 	}
 	cfg.zipfS = s
-	if cfg.pruneHeld%cfg.pruneExpired != 0 || cfg.pruneHeld == cfg.pruneExpired {
-		return suiteConfig{}, fmt.Errorf("BENCH_PRUNE_HELD=%d must be a multiple of BENCH_PRUNE_EXPIRED=%d and larger", cfg.pruneHeld, cfg.pruneExpired)
+	for _, held := range cfg.pruneHeld {
+		if held%cfg.pruneExpired != 0 || held == cfg.pruneExpired {
+			return suiteConfig{}, fmt.Errorf("BENCH_PRUNE_HELD=%d must be a multiple of BENCH_PRUNE_EXPIRED=%d and larger", held, cfg.pruneExpired)
+		}
 	}
 	return cfg, nil
 }

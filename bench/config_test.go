@@ -2,6 +2,7 @@ package bench
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,13 +18,16 @@ func TestLoadSuiteConfig(t *testing.T) {
 			name: "full defaults",
 			env:  map[string]string{},
 			check: func(c suiteConfig) bool {
-				return !c.quick && c.hotKeys == 100_000 && c.churnKeys == 1_000_000 && c.pruneHeld == 1_000_000
+				return !c.quick && c.hotKeys == 100_000 && c.churnKeys == 1_000_000 &&
+					slices.Equal(c.pruneHeld, []int{10_000, 100_000, 1_000_000}) && slices.Equal(c.collideKeys, []int{2_000, 10_000})
 			},
 		},
 		{
-			name:  "quick defaults",
-			env:   map[string]string{"BENCH_QUICK": "1"},
-			check: func(c suiteConfig) bool { return c.quick && c.memoryEntries == 100_000 && c.pruneExpired == 1_000 },
+			name: "quick defaults",
+			env:  map[string]string{"BENCH_QUICK": "1"},
+			check: func(c suiteConfig) bool {
+				return c.quick && c.memoryEntries == 100_000 && c.pruneExpired == 1_000 && slices.Equal(c.pruneHeld, []int{10_000})
+			},
 		},
 		{
 			name:  "a set variable wins over quick",
@@ -39,6 +43,11 @@ func TestLoadSuiteConfig(t *testing.T) {
 			name:    "zipf needs s above 1",
 			env:     map[string]string{"BENCH_ZIPF_S": "1"},
 			wantErr: "BENCH_ZIPF_S",
+		},
+		{
+			name:    "a list with a hole",
+			env:     map[string]string{"BENCH_COLLIDE_KEYS": "2000,,10000"},
+			wantErr: "BENCH_COLLIDE_KEYS",
 		},
 		{
 			name:    "held must be a multiple of expired",

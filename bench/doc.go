@@ -1,12 +1,16 @@
 // Package bench compares routecache with the Go caches people would use
-// instead, on the same machine in the same run.
+// instead, and with the floor of its own design, on the same machine in the
+// same run.
 //
 // Every cache sits behind one small interface, cacheUnderTest, with one
 // adapter file per cache (adapter_*.go) that configures it with a TTL and a
-// capacity the way its documentation recommends. The workloads live in the
-// _test.go files and run with testing.B.RunParallel, so -cpu 1,2,4 shows how
-// each cache scales. Sizes come from environment variables (see config.go),
-// which lets run.sh offer a quick mode for CI.
+// capacity the way its documentation recommends; adapter_floor.go is
+// routecache's design with nothing around it. The workloads live in the
+// _test.go files; the throughput ones share one RunParallel scaffold
+// (runParallel in harness_test.go), so -cpu 1,2,4 shows how each cache
+// scales. Sizes come from environment variables (see config.go), which lets
+// run.sh offer a quick mode for CI. run.sh writes RESULTS.md from benchstat
+// tables and the targets check of cmd/targets.
 //
 // The package lives in its own module so that the peer caches never enter
 // the root module's dependencies.

@@ -2,11 +2,11 @@ package bench
 
 import "runtime"
 
-// liveHeapBytes returns the bytes of live heap objects after two full
-// collections (the second one frees what finalizers released in the
+// liveHeap returns the bytes of live heap objects after two full collections
+// (objects kept by a finalizer or by sync.Pool's victim cache survive the
 // first). Cost: two stop-the-world collections; never call it in a timed
 // loop.
-func liveHeapBytes() uint64 {
+func liveHeap() uint64 {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats

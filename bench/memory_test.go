@@ -21,26 +21,24 @@ func BenchmarkMemory(b *testing.B) {
 	routes := generateRoutes()
 	opts := cacheOptions{capacity: holdCapacity(cfg.memoryEntries), ttl: cfg.ttl}
 
-	for _, c := range mustContenders(b, cfg.caches) {
-		b.Run("cache="+c.name, func(b *testing.B) {
-			var bytesPerEntry, resident float64
-			for range b.N {
-				before := liveHeapBytes()
-				cache := openFilled(b, c, opts, keys.keys, routes)
-				after := liveHeapBytes()
-				share := residentShare(cache, keys.keys)
-				runtime.KeepAlive(cache)
-				cache.Close()
-				if share == 0 {
-					b.Fatalf("%s holds none of the keys written", c.name)
-				}
-				bytesPerEntry += (float64(after) - float64(before)) / (share * float64(len(keys.keys)))
-				resident += share
+	eachContender(b, cfg.caches, func(b *testing.B, c contender) {
+		var bytesPerEntry, resident float64
+		for range b.N {
+			before := liveHeap()
+			cache := openFilled(b, c, opts, keys.keys, routes)
+			after := liveHeap()
+			share := residentShare(cache, keys.keys)
+			runtime.KeepAlive(cache)
+			cache.Close()
+			if share == 0 {
+				b.Fatalf("%s holds none of the keys written", c.name)
 			}
-			b.ReportMetric(bytesPerEntry/float64(b.N), "B/entry")
-			b.ReportMetric(resident/float64(b.N), "resident/key")
-		})
-	}
+			bytesPerEntry += (float64(after) - float64(before)) / (share * float64(len(keys.keys)))
+			resident += share
+		}
+		b.ReportMetric(bytesPerEntry/float64(b.N), "B/entry")
+		b.ReportMetric(resident/float64(b.N), "resident/key")
+	})
 }
 
 // BenchmarkOverwriteGrowth measures how the live heap of a cache holding one
@@ -53,26 +51,24 @@ func BenchmarkOverwriteGrowth(b *testing.B) {
 	routes := generateRoutes()
 	opts := cacheOptions{capacity: holdCapacity(1), ttl: cfg.ttl}
 
-	for _, c := range mustContenders(b, cfg.caches) {
-		b.Run("cache="+c.name, func(b *testing.B) {
-			var growth float64
-			for range b.N {
-				cache := openFilled(b, c, opts, keys.keys, routes)
-				before := liveHeapBytes()
-				k := &keys.keys[0]
-				for i := range cfg.overwrites {
-					cache.Set(k, routes[i%routePoolSize])
-				}
-				cache.Settle()
-				after := liveHeapBytes()
-				if _, ok := cache.Get(k); !ok && c.name == "routecache" {
-					b.Fatal("routecache lost the overwritten key")
-				}
-				runtime.KeepAlive(cache)
-				cache.Close()
-				growth += float64(after) - float64(before)
+	eachContender(b, cfg.caches, func(b *testing.B, c contender) {
+		var growth float64
+		for range b.N {
+			cache := openFilled(b, c, opts, keys.keys, routes)
+			before := liveHeap()
+			k := &keys.keys[0]
+			for i := range cfg.overwrites {
+				cache.Set(k, routes[i%routePoolSize])
 			}
-			b.ReportMetric(growth/float64(b.N), "B-growth")
-		})
-	}
+			cache.Settle()
+			after := liveHeap()
+			if _, ok := cache.Get(k); !ok && c.name == "routecache" {
+				b.Fatal("routecache lost the overwritten key")
+			}
+			runtime.KeepAlive(cache)
+			cache.Close()
+			growth += float64(after) - float64(before)
+		}
+		b.ReportMetric(growth/float64(b.N), "B-growth")
+	})
 }

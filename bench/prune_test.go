@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -8,71 +10,11 @@ import (
 	"github.com/puzpuzpuz/xsync/v3"
 )
 
-// pruneStep is how far the fake clock moves per round of the Prune workload:
-// one batch of entries expires per step.
-const pruneStep = time.Second
-
-// pruneRotation is the steady state of the Prune workload: BENCH_PRUNE_HELD
-// entries written in batches of BENCH_PRUNE_EXPIRED, one batch per
-// pruneStep, all with the same TTL, so that each step of the clock expires
-// exactly the oldest batch, which is then written again as the newest.
-type pruneRotation struct {
-	clock   *routecache.FakeClock
-	keys    []benchKey
-	batch   int // entries per batch: the expired entries of one round
-	oldest  int // index of the batch that expires next
-	batches int
-	ttl     time.Duration
-}
-
-// newPruneRotation prepares the rotation. Batches are written one clock step
-// apart and each is rewritten every batches steps, so the TTL is half a step
-// short of batches steps: a batch written batches steps ago has expired, the
-// one written a step later has not.
-func newPruneRotation(cfg suiteConfig) *pruneRotation {
-	batches := cfg.pruneHeld / cfg.pruneExpired
-	return &pruneRotation{
-		clock:   routecache.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)),
-		keys:    generateKeys(cfg.pruneHeld, cfg.seed+2).keys,
-		batch:   cfg.pruneExpired,
-		batches: batches,
-		ttl:     time.Duration(batches)*pruneStep - pruneStep/2,
-	}
-}
-
-func (p *pruneRotation) batchKeys(n int) []benchKey {
-	return p.keys[n*p.batch : (n+1)*p.batch]
-}
-
-// fill writes every batch into cache, one clock step apart.
-func (p *pruneRotation) fill(tb testing.TB, cache *routecache.Cache[*route], routes []*route) {
-	tb.Helper()
-	for n := range p.batches {
-		if n > 0 {
-			p.clock.Advance(pruneStep)
-		}
-		for i, k := range p.batchKeys(n) {
-			mustSet(tb, cache, k.key, routes[i%routePoolSize])
-		}
-	}
-	if held := cache.Len(); held != len(p.keys) {
-		tb.Fatalf("cache holds %d entries after the fill, want %d", held, len(p.keys))
-	}
-}
-
-// rewriteOldest writes the batch that expired last as the newest one.
-func (p *pruneRotation) rewriteOldest(tb testing.TB, cache *routecache.Cache[*route], routes []*route) {
-	tb.Helper()
-	for i, k := range p.batchKeys(p.oldest) {
-		mustSet(tb, cache, k.key, routes[i%routePoolSize])
-	}
-	p.oldest = (p.oldest + 1) % p.batches
-}
-
 // BenchmarkPrune measures removing the BENCH_PRUNE_EXPIRED (1,000) entries
-// that expired among BENCH_PRUNE_HELD (1,000,000) held ones, against two full
-// scans of a million entries that a cache without an expiry index pays
-// instead:
+// that are due among BENCH_PRUNE_HELD held ones (10,000, 100,000 and
+// 1,000,000), for each mix of lifetimes of ttlMixes (one TTL for all; 1 ms
+// to 1 h under a 30-minute default; 1 h to a year under a 1-second default),
+// against the full scans that a cache without an expiry index pays instead:
 //
 //   - op=prune: routecache's Prune, which sweeps only the due part of its
 //     expiry wheel.
@@ -81,42 +23,52 @@ func (p *pruneRotation) rewriteOldest(tb testing.TB, cache *routecache.Cache[*ro
 //     expiry times, ranged over and the expired ones deleted: the cheapest
 //     scan a TTL cache can do.
 //
-// ns/expired is ns/op divided by the entries that expire per round.
+// Each round moves a fake clock to the moment the next batch is due, times
+// the removal and writes the batch again with fresh lifetimes, so the
+// number held and the mix stay the same. ns/expired divides by the entries
+// removed (for the scans: by the batch).
 func BenchmarkPrune(b *testing.B) {
 	cfg := mustConfig(b)
 	routes := generateRoutes()
-	rotation := newPruneRotation(cfg)
-
-	cache, err := routecache.New(routecache.Config[*route]{
-		Shards:             defaultShards(),
-		TTL:                rotation.ttl,
-		MaxEntriesPerShard: holdCapacity(cfg.pruneHeld) / defaultShards(),
-		PruneInterval:      -1,
-		Clock:              rotation.clock,
-	})
-	if err != nil {
-		b.Fatal(err)
+	keys := generateKeys(slices.Max(cfg.pruneHeld), cfg.seed+2).keys
+	for _, mix := range ttlMixes() {
+		for _, held := range cfg.pruneHeld {
+			b.Run(fmt.Sprintf("ttl=%s/held=%d", mix.name, held), func(b *testing.B) {
+				benchmarkPruneMix(b, newPruneSchedule(mix, keys[:held], cfg.pruneExpired, cfg.seed), routes)
+			})
+		}
 	}
+}
+
+func benchmarkPruneMix(b *testing.B, s *pruneSchedule, routes []*route) {
+	held := len(s.keys)
+	cache := openPruneCache(b, s, held)
 	defer cache.Close()
-	rotation.fill(b, cache, routes)
+	write := routecacheWriter(b, cache, s, routes)
+	s.fill(write)
+	if n := cache.Len(); n != held {
+		b.Fatalf("cache holds %d entries after the fill, want %d", n, held)
+	}
 
 	b.Run("op=prune", func(b *testing.B) {
+		total := 0
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
 			b.StopTimer()
-			rotation.clock.Advance(pruneStep)
+			due := s.next()
 			b.StartTimer()
 			removed := cache.Prune()
 			b.StopTimer()
-			if removed != rotation.batch {
-				b.Fatalf("Prune removed %d entries, want %d", removed, rotation.batch)
+			if removed != due {
+				b.Fatalf("Prune removed %d entries, want %d", removed, due)
 			}
-			rotation.rewriteOldest(b, cache, routes)
+			total += removed
+			s.rewrite(write)
 			b.StartTimer()
 		}
 		b.StopTimer()
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rotation.batch), "ns/expired")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/expired")
 	})
 
 	b.Run("op=scan-all", func(b *testing.B) {
@@ -127,46 +79,73 @@ func BenchmarkPrune(b *testing.B) {
 			for range cache.All() {
 				seen++
 			}
-			if seen != cfg.pruneHeld {
-				b.Fatalf("All yielded %d entries, want %d", seen, cfg.pruneHeld)
+			if seen != held {
+				b.Fatalf("All yielded %d entries, want %d", seen, held)
 			}
 		}
 		b.StopTimer()
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rotation.batch), "ns/expired")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*s.batch), "ns/expired")
 	})
 
 	b.Run("op=scan-xsync", func(b *testing.B) {
-		benchmarkScanXsync(b, cfg, routes)
+		benchmarkScanXsync(b, newPruneSchedule(s.mix, s.keys, s.batch, 0), routes)
 	})
 }
 
+// openPruneCache opens the routecache of a Prune schedule: its default TTL
+// and fake clock, room for all held entries in any one shard (so that an
+// uneven share never evicts), and no background sweep, so that only the
+// timed Prune removes anything.
+func openPruneCache(tb testing.TB, s *pruneSchedule, held int) *routecache.Cache[*route] {
+	tb.Helper()
+	cache, err := routecache.New(routecache.Config[*route]{
+		Shards:             defaultShards(),
+		TTL:                s.ttl,
+		MaxEntriesPerShard: held,
+		PruneInterval:      -1,
+		Clock:              s.clock,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cache
+}
+
+// routecacheWriter writes a schedule's entries into cache.
+func routecacheWriter(tb testing.TB, cache *routecache.Cache[*route], s *pruneSchedule, routes []*route) writeFunc {
+	return func(i int, ttl time.Duration) {
+		if err := cache.SetWithTTL(s.keys[i].key, routes[i%routePoolSize], ttl); err != nil {
+			tb.Fatalf("SetWithTTL(%v, %v): %v", s.keys[i].key, ttl, err)
+		}
+	}
+}
+
 // expiringRoute is an entry of the scan baseline: the route and its expiry
-// in nanoseconds on the benchmark's own clock.
+// in nanoseconds on the schedule's clock.
 type expiringRoute struct {
 	route     *route
 	expiresAt int64
 }
 
-// benchmarkScanXsync runs the rotation of BenchmarkPrune on a bare xsync
-// MapOf, removing the expired batch with one Range over every entry.
-func benchmarkScanXsync(b *testing.B, cfg suiteConfig, routes []*route) {
-	rotation := newPruneRotation(cfg)
+// benchmarkScanXsync follows schedule s on a bare xsync MapOf, removing the
+// due entries with one Range over every entry.
+func benchmarkScanXsync(b *testing.B, s *pruneSchedule, routes []*route) {
 	m := xsync.NewMapOf[routecache.Key, expiringRoute]()
-	now := int64(0)
-	ttl := int64(rotation.ttl)
-	for n := 0; n < rotation.batches; n++ {
-		if n > 0 {
-			now += int64(pruneStep)
+	write := func(i int, ttl time.Duration) {
+		if ttl == 0 {
+			ttl = s.ttl
 		}
-		for i, k := range rotation.batchKeys(n) {
-			m.Store(k.key, expiringRoute{route: routes[i%routePoolSize], expiresAt: now + ttl})
-		}
+		m.Store(s.keys[i].key, expiringRoute{route: routes[i%routePoolSize], expiresAt: int64(s.now + ttl)})
 	}
+	s.fill(write)
 
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		now += int64(pruneStep)
+		b.StopTimer()
+		due := s.next()
+		now := int64(s.now)
+		b.StartTimer()
 		removed := 0
 		m.Range(func(k routecache.Key, e expiringRoute) bool {
 			if e.expiresAt <= now {
@@ -176,15 +155,12 @@ func benchmarkScanXsync(b *testing.B, cfg suiteConfig, routes []*route) {
 			return true
 		})
 		b.StopTimer()
-		if removed != rotation.batch {
-			b.Fatalf("scan removed %d entries, want %d", removed, rotation.batch)
+		if removed != due {
+			b.Fatalf("scan removed %d entries, want %d", removed, due)
 		}
-		for i, k := range rotation.batchKeys(rotation.oldest) {
-			m.Store(k.key, expiringRoute{route: routes[i%routePoolSize], expiresAt: now + ttl})
-		}
-		rotation.oldest = (rotation.oldest + 1) % rotation.batches
+		s.rewrite(write)
 		b.StartTimer()
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rotation.batch), "ns/expired")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*s.batch), "ns/expired")
 }

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"runtime"
-	"sync/atomic"
 	"testing"
 )
 
@@ -12,34 +11,11 @@ import (
 // all cached, hot conversations first. hit/op is the share of Gets that
 // found the route (below 1 only where a cache declined to keep a key).
 func BenchmarkReadHit(b *testing.B) {
-	cfg := mustConfig(b)
-	keys := generateKeys(cfg.hotKeys, cfg.seed)
-	routes := generateRoutes()
-	streams := zipfStreams(runtime.GOMAXPROCS(0), cfg.streamLength, cfg.hotKeys, cfg.zipfS, cfg.seed)
-	opts := cacheOptions{capacity: holdCapacity(cfg.hotKeys), ttl: cfg.ttl}
-
-	for _, c := range mustContenders(b, cfg.caches) {
-		b.Run("cache="+c.name, func(b *testing.B) {
-			cache := openFilled(b, c, opts, keys.keys, routes)
-			defer cache.Close()
-			var goroutines atomic.Int32
-			var hits atomic.Int64
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				indexes, i := streams.stream(int(goroutines.Add(1) - 1))
-				mask := len(indexes) - 1
-				hit := int64(0)
-				for pb.Next() {
-					if _, ok := cache.Get(&keys.keys[indexes[i&mask]]); ok {
-						hit++
-					}
-					i++
-				}
-				hits.Add(hit)
-			})
-			b.StopTimer()
-			b.ReportMetric(float64(hits.Load())/float64(b.N), "hit/op")
+	w := newHotWorkload(b, runtime.GOMAXPROCS(0))
+	eachFilled(b, w.cfg.caches, w.opts, w.keys.keys, w.routes, func(b *testing.B, cache cacheUnderTest) {
+		counts := runParallel(b, w.streams, func(_ int, index uint32) opResult {
+			return lookup(cache, &w.keys.keys[index])
 		})
-	}
+		b.ReportMetric(counts.share(opHit, opMissed), "hit/op")
+	})
 }

@@ -25,12 +25,9 @@ import (
 // rooms (the room key and its threads), so no goroutine finds a route that
 // another one stored for a thread or its room.
 func BenchmarkResolve(b *testing.B) {
-	cfg := mustConfig(b)
-	keys := generateKeys(cfg.hotKeys, cfg.seed)
-	routes := generateRoutes()
 	goroutines := runtime.GOMAXPROCS(0)
-	streams := zipfStreams(goroutines, cfg.streamLength, cfg.hotKeys, cfg.zipfS, cfg.seed)
-	opts := cacheOptions{capacity: holdCapacity(cfg.hotKeys), ttl: cfg.ttl}
+	w := newHotWorkload(b, goroutines)
+	keys, routes, opts := w.keys, w.routes, w.opts
 	fallback := routes[0]
 
 	b.Run("path=exact", func(b *testing.B) {
@@ -40,25 +37,14 @@ func BenchmarkResolve(b *testing.B) {
 			mustSet(b, cache, keys.keys[i].key, routes[i%routePoolSize])
 		}
 		runtime.GC()
-		var next atomic.Int32
-		var wrong atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			indexes, i := streams.stream(int(next.Add(1) - 1))
-			mask := len(indexes) - 1
-			miss := int64(0)
-			for pb.Next() {
-				res, err := cache.Resolve(keys.keys[indexes[i&mask]].key)
-				if err != nil || res.Source != routecache.SourceExact {
-					miss++
-				}
-				i++
+		counts := runParallel(b, w.streams, func(_ int, index uint32) opResult {
+			res, err := cache.Resolve(keys.keys[index].key)
+			if err != nil || res.Source != routecache.SourceExact {
+				return opMissed
 			}
-			wrong.Add(miss)
+			return opHit
 		})
-		b.StopTimer()
-		checkNone(b, "Resolve answered other than from the exact key", wrong.Load())
+		checkNone(b, "Resolve answered other than from the exact key", counts[opMissed])
 	})
 
 	b.Run("path=room", func(b *testing.B) {

@@ -10,102 +10,71 @@ import (
 
 // BenchmarkTailLatency measures the latency of single Gets while another
 // goroutine overwrites routes as fast as it can, for the caches in
-// BENCH_TAIL_CACHES (routecache and the two fastest peers; run.sh picks them
-// from the Mixed results). GOMAXPROCS-1 goroutines read (at least one) and
+// BENCH_TAIL_CACHES (routecache, otter and the floor by default). GOMAXPROCS-1 goroutines read (at least one) and
 // one writes, so no goroutine waits for a processor and the tail shows the
 // cache's own stalls (locks, maintenance, eviction) rather than the
 // scheduler's. Keys and Zipf choice are those of ReadHit; the writer picks
 // keys uniformly.
 //
 // Each sample includes one monotonic clock read; clock-ns reports the p50 of
-// an empty timed section, to subtract by eye. sets/op is how many Sets the
+// an empty timed section, to subtract by eye. The histogram is HdrHistogram
+// (see latencyRecorder). sets/op is how many Sets the
 // writer completed per measured Get.
 func BenchmarkTailLatency(b *testing.B) {
-	cfg := mustConfig(b)
-	keys := generateKeys(cfg.hotKeys, cfg.seed)
-	routes := generateRoutes()
 	readers := max(1, runtime.GOMAXPROCS(0)-1)
-	streams := zipfStreams(readers, cfg.streamLength, cfg.hotKeys, cfg.zipfS, cfg.seed)
-	writes := uniformStreams(1, cfg.streamLength, cfg.hotKeys, cfg.seed+5)
-	opts := cacheOptions{capacity: holdCapacity(cfg.hotKeys), ttl: cfg.ttl}
+	w := newHotWorkload(b, readers)
+	keys, routes, streams, opts := w.keys, w.routes, w.streams, w.opts
+	writes := uniformStreams(1, w.cfg.streamLength, w.cfg.hotKeys, w.cfg.seed+5)
 	clock := clockOverhead()
 
-	for _, c := range mustContenders(b, cfg.tailCaches) {
-		b.Run("cache="+c.name, func(b *testing.B) {
-			cache := openFilled(b, c, opts, keys.keys, routes)
-			defer cache.Close()
-
-			var stop atomic.Bool
-			var sets atomic.Int64
-			writerDone := make(chan struct{})
-			go func() {
-				defer close(writerDone)
-				indexes, i := writes.stream(0)
-				mask := len(indexes) - 1
-				n := int64(0)
-				for !stop.Load() {
-					for range 64 {
-						cache.Set(&keys.keys[indexes[i&mask]], routes[i%routePoolSize])
-						i++
-					}
-					n += 64
+	eachFilled(b, w.cfg.tailCaches, opts, keys.keys, routes, func(b *testing.B, cache cacheUnderTest) {
+		var stop atomic.Bool
+		var sets atomic.Int64
+		writerDone := make(chan struct{})
+		go func() {
+			defer close(writerDone)
+			indexes, i := writes.stream(0)
+			mask := len(indexes) - 1
+			n := int64(0)
+			for !stop.Load() {
+				for range 64 {
+					cache.Set(&keys.keys[indexes[i&mask]], routes[i%routePoolSize])
+					i++
 				}
-				sets.Store(n)
-			}()
-
-			histograms := make([]*latencyHistogram, readers)
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			for r := range readers {
-				histograms[r] = new(latencyHistogram)
-				wg.Add(1)
-				go func(h *latencyHistogram, r int) {
-					defer wg.Done()
-					indexes, i := streams.stream(r)
-					mask := len(indexes) - 1
-					for range share(b.N, readers, r) {
-						k := &keys.keys[indexes[i&mask]]
-						start := time.Now()
-						cache.Get(k)
-						h.record(time.Since(start))
-						i++
-					}
-				}(histograms[r], r)
+				n += 64
 			}
-			wg.Wait()
-			b.StopTimer()
-			stop.Store(true)
-			<-writerDone
+			sets.Store(n)
+		}()
 
-			var all latencyHistogram
-			for _, h := range histograms {
-				all.merge(h)
-			}
-			b.ReportMetric(float64(all.quantile(0.50)), "p50-ns")
-			b.ReportMetric(float64(all.quantile(0.99)), "p99-ns")
-			b.ReportMetric(float64(all.quantile(0.999)), "p99.9-ns")
-			b.ReportMetric(float64(clock), "clock-ns")
-			b.ReportMetric(float64(sets.Load())/float64(b.N), "sets/op")
-		})
-	}
-}
+		recorders := make([]latencyRecorder, readers)
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		for r := range readers {
+			recorders[r] = newLatencyRecorder()
+			wg.Add(1)
+			go func(rec latencyRecorder, r int) {
+				defer wg.Done()
+				indexes, i := streams.stream(r)
+				mask := len(indexes) - 1
+				for range share(b.N, readers, r) {
+					k := &keys.keys[indexes[i&mask]]
+					start := time.Now()
+					cache.Get(k)
+					rec.record(time.Since(start))
+					i++
+				}
+			}(recorders[r], r)
+		}
+		wg.Wait()
+		b.StopTimer()
+		stop.Store(true)
+		<-writerDone
 
-// share returns how many of n operations reader r of readers performs.
-func share(n, readers, r int) int {
-	s := n / readers
-	if r < n%readers {
-		s++
-	}
-	return s
-}
-
-// clockOverhead returns the median of an empty timed section: what one
-// latency sample costs with no work inside.
-func clockOverhead() time.Duration {
-	var h latencyHistogram
-	for range 100_000 {
-		start := time.Now()
-		h.record(time.Since(start))
-	}
-	return h.quantile(0.5)
+		for _, rec := range recorders[1:] {
+			recorders[0].Merge(rec.Histogram)
+		}
+		recorders[0].report(b)
+		b.ReportMetric(float64(clock), "clock-ns")
+		b.ReportMetric(float64(sets.Load())/float64(b.N), "sets/op")
+	})
 }
