@@ -84,6 +84,9 @@ func (c *Cache[V]) releaseMaintenance(s *shard[V], out *removals[V]) {
 func (c *Cache[V]) sweepAll(now int64, background bool) int {
 	total := 0
 	for i := range c.shards {
+		if background && !c.live.Load() {
+			break // closed: the sweeper stops between shards too
+		}
 		total += c.sweep(&c.shards[i], now, background)
 	}
 	return total
@@ -180,7 +183,9 @@ func (c *Cache[V]) runSweeper(interval time.Duration, stop <-chan struct{}, done
 			return
 		}
 		c.sweepAll(c.exactNow(), true)
-		c.compactStale()
+		if c.live.Load() {
+			c.compactStale()
+		}
 	}
 }
 

@@ -58,10 +58,15 @@ func (m *model) popEarliest() (Node, bool) {
 	if len(m.nodes) == 0 {
 		return Node{}, false
 	}
-	s := m.sorted()
-	first := s[0]
-	m.nodes = slices.DeleteFunc(m.nodes, func(n Node) bool { return n == first })
-	return first, true
+	first := 0
+	for i, n := range m.nodes {
+		if n.before(m.nodes[first]) {
+			first = i
+		}
+	}
+	n := m.nodes[first]
+	m.nodes = slices.Delete(m.nodes, first, first+1)
+	return n, true
 }
 
 // TestAgainstModel drives the wheel and the model with the same random
