@@ -22,21 +22,28 @@ import (
 // Cache holds routes of type V by Key. Every method is safe for concurrent
 // use. Create it with New.
 //
-// Expiry is exact: no Get, Resolve or All returns a route whose ExpiresAt
-// is at or before the time the call began, whatever the load, the sweep or
-// OnEvict are doing. With the default clock, a hit reads a coarse clock
-// that a dedicated goroutine refreshes every millisecond, and reads the
-// monotonic clock itself for an entry within a second of its expiry (see
-// clock.go for why that cannot be wrong).
+// Expiry is exact: no Get, Resolve, ResolveWith or All returns a route
+// whose ExpiresAt is at or before the monotonic time the call began,
+// whatever the load, the sweep or OnEvict are doing. With the default
+// clock, a hit reads a coarse clock that a dedicated goroutine refreshes
+// every millisecond, and reads the monotonic clock itself for an entry
+// within a second of its expiry or while that goroutine is parked. This
+// rests on one assumption, that the Go scheduler runs the refresher at
+// least once a second while it is active; the refresher runs no user code
+// and no work that grows with the data (see clock.go). With a
+// Config.Clock, every check reads that clock.
 //
 // Background work: with the default clock, one goroutine refreshes the
-// coarse clock while the cache is used and parks one second after the last
-// call that needed it, so an idle cache costs no wake-ups for the clock;
-// with PruneInterval > 0, one goroutine sweeps expired routes once per
-// PruneInterval. Both end at Close.
+// coarse clock for about a second after a lookup wakes it, then parks; the
+// first lookup that finds it parked reads the monotonic clock and wakes
+// it. Writes and sweeps never wake it, so a cache nobody looks up costs no
+// wake-ups for the clock from a second after its last lookup. With
+// PruneInterval > 0, one goroutine sweeps expired routes once per
+// PruneInterval, idle or not. Both end at Close.
 //
 // The zero Cache (a field nobody initialised) behaves as a closed cache:
-// every method returns ErrClosed, false, 0 or nothing, and none panics.
+// every method returns ErrClosed, false, 0 or nothing (Resolve still
+// answers from a valid fallback), and none panics.
 type Cache[V any] struct {
 	// Set by New and only read afterwards: every operation reads these.
 	shards      []shard[V]
@@ -283,7 +290,9 @@ func (c *Cache[V]) dropExpired(s *shard[V], h uint64, e entry[V]) {
 
 // Delete removes k's entry and reports whether there was one. OnEvict sees
 // EvictDeleted, or EvictExpired if the entry had already expired. An
-// invalid key, or a closed cache, removes nothing and returns false.
+// invalid key, or a closed cache, removes nothing and returns false. Cost:
+// one hash and one map delete under a bucket lock; the entry's wheel node
+// is left for the sweep or compaction to drop.
 func (c *Cache[V]) Delete(k Key) bool {
 	if c.checkKey(k) != nil || !c.live.Load() {
 		return false
@@ -332,13 +341,13 @@ func (c *Cache[V]) Len() int {
 // what SetWithTTL gives for a ttl of 0. The zero Cache returns 0.
 func (c *Cache[V]) TTL() time.Duration { return time.Duration(c.ttl) }
 
-// Shards returns the number of shards.
+// Shards returns the number of shards; 0 for the zero Cache.
 func (c *Cache[V]) Shards() int { return len(c.shards) }
 
 // ShardOf returns the shard k belongs to: xxhash over the four fields,
 // mapped onto the shard count (and keyed by ShardSeed, if set). Without a
 // ShardSeed it is the same in every process for the same shard count. It
-// does not check k.
+// does not check k. Cost: one key hash, as in a lookup.
 func (c *Cache[V]) ShardOf(k Key) int { return c.shardIndex(hashKey(k)) }
 
 // Stats returns the counters since New. Cost: a read of every counter
@@ -353,7 +362,8 @@ func (c *Cache[V]) Stats() Stats {
 // route written or removed during the iteration may or may not be seen.
 // Routes expired when the call began are never yielded. The loop body runs
 // outside every lock and may call the cache. After Close it yields
-// nothing.
+// nothing. Cost: a lock-free walk over every entry held, expired ones
+// included; nothing is allocated per entry.
 func (c *Cache[V]) All() iter.Seq2[Key, Record[V]] {
 	return func(yield func(Key, Record[V]) bool) {
 		if !c.live.Load() {

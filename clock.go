@@ -20,19 +20,21 @@ type Clock interface {
 // The default clock's coarse reading.
 //
 // A hit must not serve a route at or past its expiry, and reading the
-// monotonic clock (time.Since) costs several times what the rest of a hit
-// costs on some virtual machines (BenchmarkClockRead). So the hot path
-// reads an atomic that a dedicated goroutine refreshes every coarseRefresh,
-// and trusts it only for an entry that expires more than trustWindow after
-// it: the reading lags real time by the refresher's scheduling delay, and
-// trustWindow is orders of magnitude above any such delay a running
-// process sees (milliseconds under full CPU saturation). An entry closer to
-// its expiry than that is checked against the monotonic clock itself. The
-// refresher runs no user code and no work that grows with the data, so
-// nothing the cache does, and no callback, can freeze the reading; it parks
-// after parkAfter refreshes with nobody asking it to stay, and while it is
-// parked the reading is coarseUnknown, which sends every check to the
-// monotonic clock and wakes it.
+// monotonic clock (time.Since) costs more than an atomic load, by a wide
+// margin on some virtual machines (BenchmarkClockRead in clock_test.go;
+// figures in bench/results-notes.md). So the hot path reads an atomic that
+// a dedicated goroutine refreshes every coarseRefresh, and trusts it only
+// for an entry that expires more than trustWindow after it. The reading is
+// a lower bound of the time, and lags it by the refresher's scheduling
+// delay: the guarantee rests on the refresher being scheduled often
+// enough that no more than trustWindow passes between two of its
+// refreshes while it runs. An entry closer to its expiry
+// than that is checked against the monotonic clock itself. The refresher
+// runs no user code and no work that grows with the data, so nothing the
+// cache does, and no callback, can hold it back; only the Go scheduler can.
+// It parks after parkAfter refreshes (about a second after the lookup that
+// woke it), and while it is parked the reading is coarseUnknown, which sends
+// every check to the monotonic clock and wakes it.
 const (
 	coarseRefresh = time.Millisecond
 	trustWindow   = int64(time.Second)

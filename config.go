@@ -18,22 +18,29 @@ type Config[V any] struct {
 	// means the process's monotonic clock, read through a coarse reading
 	// on the hot path (see Cache). Tests pass a FakeClock.
 	Clock Clock
-	// Validate, if set, is called on every route given to Set and on every
-	// fallback Resolve considers; a route it rejects is refused by Set
-	// (ErrInvalidRoute) and skipped as a fallback. A panic in Validate counts
-	// as a rejection.
+	// Validate, if set, is called on every route given to Set, on every
+	// fallback Resolve considers and on every route a ResolveWith loader
+	// returns; a route it rejects is refused by Set (ErrInvalidRoute),
+	// skipped as a fallback, and not stored from a load. A panic in
+	// Validate counts as a rejection.
 	Validate func(V) error
 	// OnEvict, if set, is called once for each entry that leaves the cache
 	// other than by being overwritten, after it is gone and outside every
-	// lock, so it may call back into the cache, Close included. It runs on
-	// the goroutine that removed the entry: the caller of Set (capacity),
-	// Get or Resolve (an expired entry met), Delete or Prune, or the
-	// background sweep. Calls for the entries one operation removed come in
-	// removal order; the background sweep removes and reports in batches of
-	// at most sweepBatch entries, so a blocked callback holds back at most
-	// one batch of reports and blocks no other caller and no lookup: an
-	// expired route is never served while it waits. A panic in OnEvict is
-	// recovered.
+	// lock, so it may call back into the cache, Close included.
+	//
+	// It runs on the goroutine that removed the entry: for capacity, a
+	// writer to the full shard (a Set, a Resolve or ResolveWith storing its
+	// answer, the goroutine of a load) or a sweep that found it full; for
+	// an expired entry, the Get, Resolve or Delete that met it, or the
+	// Prune or background sweep that removed it; for a deletion, the
+	// Delete. There is no queue between removal and callback: the calls
+	// for the entries one operation removed come in removal order, on that
+	// operation's goroutine, before it returns. The sweeps (Prune and the
+	// background sweep) remove and report in batches of at most 128 entries
+	// a shard, so a blocked callback holds back at most one batch of
+	// reports, delays only the goroutine running it, and blocks no other
+	// caller and no lookup: an expired route is never served while it
+	// waits. A panic in OnEvict is recovered.
 	OnEvict func(k Key, route V, reason EvictReason)
 	// ShardSeed, if non-zero, makes shard choice depend on this secret as
 	// well as on the key, so that a client who chooses keys cannot aim them

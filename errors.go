@@ -20,9 +20,13 @@ var (
 	ErrInvalidRoute = errors.New("routecache: invalid route")
 	// ErrInvalidTTL: a negative TTL was given to SetWithTTL.
 	ErrInvalidTTL = errors.New("routecache: invalid ttl")
-	// ErrInvalidConfig: New was given a negative setting.
+	// ErrInvalidConfig: New was given a negative setting (PruneInterval
+	// excepted, where negative means no background sweep) or a Shards
+	// above MaxShards.
 	ErrInvalidConfig = errors.New("routecache: invalid config")
-	// ErrClosed: the cache was closed.
+	// ErrClosed: the cache was closed, or is a zero Cache that New never
+	// made. Resolve and ResolveWith return it only when no fallback is
+	// valid; otherwise a fallback answers with ReasonUnavailable.
 	ErrClosed = errors.New("routecache: closed")
 	// ErrLoad: ResolveWith's loader failed (returned an error, panicked or
 	// gave a negative TTL) and no fallback answered; the loader's own error

@@ -152,11 +152,11 @@ const fieldMix = 0x9e3779b97f4a7c15
 // ("a", "b:c") differ. The hash is unseeded on purpose: ShardOf must give the
 // same shard for a key in every process with the same shard count.
 //
-// BenchmarkHashKey (key_test.go), ns per key on the development machine:
-// four one-shot hashes 19-22, encoding the key into a stack buffer and
-// hashing that once 26, streaming the fields through an xxhash.Digest 31-33,
-// and the runtime's AES hash of the struct (maphash.Comparable) 16, which
-// is seeded per process and so cannot pick shards.
+// Four one-shot hashes cost less than one hash of the key encoded into a
+// stack buffer or streamed through an xxhash.Digest; the runtime's AES hash
+// of the struct (maphash.Comparable) is cheaper still but seeded per
+// process, so it cannot pick shards. BenchmarkHashKey (key_test.go)
+// measures the four; its figures are in bench/results-notes.md.
 func hashKey(k Key) uint64 {
 	h := xxhash.Sum64String(k.Channel)
 	h = h*fieldMix + xxhash.Sum64String(k.Bridge)

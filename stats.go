@@ -14,11 +14,11 @@ type Stats struct {
 	Entries int `json:"entries"` // entries held, expired-but-unswept included; equals Len
 
 	Sets         uint64 `json:"sets"`          // successful Set and SetWithTTL calls
-	Hits         uint64 `json:"hits"`          // exact hits of Get and Resolve
-	RoomHits     uint64 `json:"room_hits"`     // Resolve answers from the room's route
-	FallbackHits uint64 `json:"fallback_hits"` // Resolve answers from a supplied fallback
+	Hits         uint64 `json:"hits"`          // exact hits of Get, Resolve and ResolveWith
+	RoomHits     uint64 `json:"room_hits"`     // Resolve and ResolveWith answers from the room's route
+	FallbackHits uint64 `json:"fallback_hits"` // Resolve and ResolveWith answers from a supplied fallback
 
-	Misses      uint64 `json:"misses"`      // Get's ErrNotFound and ErrExpired, Resolve's ErrNoRoute
+	Misses      uint64 `json:"misses"`      // Get's ErrNotFound and ErrExpired; Resolve's and ResolveWith's ErrNoRoute, ErrLoad, ErrInvalidRoute
 	Stale       uint64 `json:"stale"`       // expired entries met by a lookup
 	Evictions   uint64 `json:"evictions"`   // entries removed for capacity (EvictCapacity)
 	Expirations uint64 `json:"expirations"` // expired entries removed (EvictExpired)
@@ -39,12 +39,10 @@ type counterStripe struct {
 
 // counters spreads the cache's counters over stripes so that goroutines on
 // different cores increment different cache lines. A goroutine picks its
-// stripe from the address of its own stack.
-//
-// BenchmarkCounterStripe (table_test.go), RunParallel on 2 cores, ns per
-// increment: one shared atomic 12.2, a stripe picked by math/rand/v2 30.4,
-// a stripe picked by the key's hash with one hot key 11.8 (every hit of a
-// hot key lands on one stripe), the goroutine's stack stripe 3.1.
+// stripe from the address of its own stack: unlike a stripe picked by the
+// key's hash, it spreads the hits of one hot key, and unlike a random
+// stripe it costs no random number. BenchmarkCounterStripe (stats_test.go)
+// compares the four; its figures are in bench/results-notes.md.
 type counters struct {
 	stripes []counterStripe
 	shift   uint // 64 - log2(len(stripes))

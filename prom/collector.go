@@ -69,11 +69,13 @@ type Collector struct {
 	misses      *prometheus.Desc
 	stale       *prometheus.Desc
 	evictions   *prometheus.Desc
+	loads       *prometheus.Desc
+	loadErrors  *prometheus.Desc
 }
 
 // NewCollector returns a Collector reporting the Stats of cache under the
 // names chosen by opts. It keeps a reference to cache; collecting after the
-// cache is closed still reports its final counters. Cost: six descriptors
+// cache is closed still reports its final counters. Cost: eight descriptors
 // built once; nothing is allocated per entry.
 func NewCollector[V any](cache *routecache.Cache[V], opts Options) *Collector {
 	return newCollector(cache.Stats, opts)
@@ -106,6 +108,10 @@ func newCollector(stats func() routecache.Stats, opts Options) *Collector {
 		evictions: desc("evictions_total",
 			"Routes removed by the cache itself, by reason: capacity (a full shard made room) or expired (the TTL ran out). Deletions are not counted.",
 			"reason"),
+		loads: desc("loads_total",
+			"Loads ResolveWith started: one per load, however many callers shared its answer."),
+		loadErrors: desc("load_errors_total",
+			"Loads that gave no route to store: the loader failed, panicked or gave a negative TTL, or Validate refused its route."),
 	}
 }
 
@@ -118,12 +124,14 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.misses
 	ch <- c.stale
 	ch <- c.evictions
+	ch <- c.loads
+	ch <- c.loadErrors
 }
 
-// Collect reads the cache's Stats once and sends nine metrics built from
+// Collect reads the cache's Stats once and sends eleven metrics built from
 // that one reading, so the series of a scrape agree with each other as far
 // as Stats does. Cost: one Stats call (the counter stripes and one atomic
-// load per shard, no lock) and nine small allocations, whatever the number
+// load per shard, no lock) and eleven small allocations, whatever the number
 // of entries. Implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
@@ -152,4 +160,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.stale, s.Stale)
 	counter(c.evictions, s.Evictions, ReasonCapacity)
 	counter(c.evictions, s.Expirations, ReasonExpired)
+	counter(c.loads, s.Loads)
+	counter(c.loadErrors, s.LoadErrors)
 }

@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -24,6 +25,8 @@ var distinctStats = routecache.Stats{
 	Stale:        7,
 	Evictions:    8,
 	Expirations:  9,
+	Loads:        10,
+	LoadErrors:   11,
 }
 
 // exposition is the text a Collector with the default Options reports for
@@ -50,6 +53,12 @@ routecache_stale_routes_total 7
 # TYPE routecache_evictions_total counter
 routecache_evictions_total{reason="capacity"} 8
 routecache_evictions_total{reason="expired"} 9
+# HELP routecache_loads_total Loads ResolveWith started: one per load, however many callers shared its answer.
+# TYPE routecache_loads_total counter
+routecache_loads_total 10
+# HELP routecache_load_errors_total Loads that gave no route to store: the loader failed, panicked or gave a negative TTL, or Validate refused its route.
+# TYPE routecache_load_errors_total counter
+routecache_load_errors_total 11
 `
 
 func TestCollectorMapsEveryStatsField(t *testing.T) {
@@ -69,7 +78,7 @@ func TestCollectorReadsStatsOncePerScrape(t *testing.T) {
 	close(ch)
 
 	require.Equal(t, 1, calls, "one Collect must read Stats exactly once")
-	require.Len(t, ch, 9, "entries, sets, 3 sources, misses, stale, 2 eviction reasons")
+	require.Len(t, ch, 11, "entries, sets, 3 sources, misses, stale, 2 eviction reasons, loads, load errors")
 }
 
 func TestCollectorDescribesWhatItCollects(t *testing.T) {
@@ -81,7 +90,7 @@ func TestCollectorDescribesWhatItCollects(t *testing.T) {
 	require.NoError(t, reg.Register(c))
 	families, err := reg.Gather()
 	require.NoError(t, err)
-	require.Len(t, families, 6)
+	require.Len(t, families, 8)
 }
 
 func TestCollectorPassesLint(t *testing.T) {
@@ -108,7 +117,7 @@ edge_sessions_evictions_total{cache="telegram",reason="expired"} 9
 `
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
 		"edge_sessions_entries", "edge_sessions_evictions_total"))
-	require.Equal(t, 9, testutil.CollectAndCount(c))
+	require.Equal(t, 11, testutil.CollectAndCount(c))
 }
 
 func TestCollectorInvalidConstLabelFailsRegistration(t *testing.T) {
@@ -209,8 +218,52 @@ routecache_stale_routes_total 1
 # TYPE routecache_evictions_total counter
 routecache_evictions_total{reason="capacity"} 1
 routecache_evictions_total{reason="expired"} 3
+# HELP routecache_loads_total Loads ResolveWith started: one per load, however many callers shared its answer.
+# TYPE routecache_loads_total counter
+routecache_loads_total 0
+# HELP routecache_load_errors_total Loads that gave no route to store: the loader failed, panicked or gave a negative TTL, or Validate refused its route.
+# TYPE routecache_load_errors_total counter
+routecache_load_errors_total 0
 `
 	require.NoError(t, testutil.CollectAndCompare(NewCollector(cache, Options{}), strings.NewReader(want)))
+}
+
+func TestCollectorCountsLoads(t *testing.T) {
+	clock := routecache.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	cache := newTestCache(t, clock)
+	ctx := context.Background()
+	known := routecache.Key{Channel: "telegram", Bridge: "bot1", Room: "known"}
+	unknown := routecache.Key{Channel: "telegram", Bridge: "bot1", Room: "unknown"}
+	directory := func(_ context.Context, k routecache.Key) (string, time.Duration, error) {
+		if k == known {
+			return "a", 0, nil
+		}
+		return "", 0, errors.New("not in the directory")
+	}
+
+	res, err := cache.ResolveWith(ctx, known, directory) // one load, stored
+	require.NoError(t, err)
+	require.Equal(t, routecache.SourceLoaded, res.Source)
+	_, err = cache.ResolveWith(ctx, known, directory) // exact hit, no load
+	require.NoError(t, err)
+	res, err = cache.ResolveWith(ctx, unknown, directory, "b") // a failed load, the fallback answers
+	require.NoError(t, err)
+	require.Equal(t, routecache.ReasonLoadFailed, res.Reason)
+	_, err = cache.ResolveWith(ctx, unknown, directory) // a hit on the stored fallback
+	require.NoError(t, err)
+	_, err = cache.ResolveWith(ctx, routecache.Key{Channel: "telegram", Bridge: "bot1", Room: "other"}, directory)
+	require.ErrorIs(t, err, routecache.ErrLoad) // a failed load and no fallback
+
+	const want = `
+# HELP routecache_loads_total Loads ResolveWith started: one per load, however many callers shared its answer.
+# TYPE routecache_loads_total counter
+routecache_loads_total 3
+# HELP routecache_load_errors_total Loads that gave no route to store: the loader failed, panicked or gave a negative TTL, or Validate refused its route.
+# TYPE routecache_load_errors_total counter
+routecache_load_errors_total 2
+`
+	require.NoError(t, testutil.CollectAndCompare(NewCollector(cache, Options{}), strings.NewReader(want),
+		"routecache_loads_total", "routecache_load_errors_total"))
 }
 
 func TestCollectorReportsFinalCountersAfterClose(t *testing.T) {
@@ -231,7 +284,7 @@ routecache_sets_total 1
 `
 	c := NewCollector(cache, Options{})
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), "routecache_sets_total"))
-	require.Equal(t, 9, testutil.CollectAndCount(c))
+	require.Equal(t, 11, testutil.CollectAndCount(c))
 }
 
 func TestSeveralCachesInOneRegistry(t *testing.T) {

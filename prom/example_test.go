@@ -44,6 +44,8 @@ func ExampleNewCollector() {
 	// routecache_entries cache=sessions 1
 	// routecache_evictions_total cache=sessions,reason=capacity 0
 	// routecache_evictions_total cache=sessions,reason=expired 0
+	// routecache_load_errors_total cache=sessions 0
+	// routecache_loads_total cache=sessions 0
 	// routecache_misses_total cache=sessions 0
 	// routecache_resolutions_total cache=sessions,source=exact 1
 	// routecache_resolutions_total cache=sessions,source=fallback 0

@@ -17,8 +17,8 @@ const (
 // Response headers that say how the proxy routed a request.
 const (
 	headerUpstream = "X-Route-Upstream" // name of the upstream that served it
-	headerSource   = "X-Route-Source"   // exact, room or fallback
-	headerReason   = "X-Route-Reason"   // none, stale, miss, thread_miss or unavailable
+	headerSource   = "X-Route-Source"   // exact, room, loaded or fallback
+	headerReason   = "X-Route-Reason"   // none, stale, miss, thread_miss, unavailable or load_failed
 )
 
 // keyFromHeaders reads the session key of a request. It does not validate:
