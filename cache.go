@@ -284,7 +284,7 @@ func (c *Cache[V]) dropExpired(s *shard[V], h uint64, e entry[V]) {
 		return
 	}
 	var out removals[V]
-	c.removed(old, EvictExpired, &out)
+	c.noteRemoval(old, EvictExpired, &out)
 	c.notify(&out)
 }
 
@@ -308,7 +308,7 @@ func (c *Cache[V]) Delete(k Key) bool {
 		reason = EvictExpired
 	}
 	var out removals[V]
-	c.removed(e, reason, &out)
+	c.noteRemoval(e, reason, &out)
 	c.notify(&out)
 	return true
 }

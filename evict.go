@@ -54,7 +54,7 @@ func (c *Cache[V]) evictOverCapacity(s *shard[V], out *removals[V]) (drained boo
 		if e.Value.expiresAt <= now {
 			reason = EvictExpired
 		}
-		c.removed(e, reason, out)
+		c.noteRemoval(e, reason, out)
 	}
 	return false
 }

@@ -107,7 +107,7 @@ func (c *Cache[V]) sweep(s *shard[V], now int64, background bool) int {
 			// A due node's write expired at or before now: if it is still
 			// the entry's current write, the entry has expired.
 			if e, removed := s.takeNode(n); removed {
-				c.removed(e, EvictExpired, &out)
+				c.noteRemoval(e, EvictExpired, &out)
 				count++
 			}
 		}

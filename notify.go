@@ -38,8 +38,8 @@ func (r *removals[V]) reset() {
 	r.more = r.more[:0]
 }
 
-// removed accounts for an entry that left, in the stats and for OnEvict.
-func (c *Cache[V]) removed(e entry[V], reason EvictReason, out *removals[V]) {
+// noteRemoval accounts for an entry that left, in the stats and for OnEvict.
+func (c *Cache[V]) noteRemoval(e entry[V], reason EvictReason, out *removals[V]) {
 	st := c.stats.stripe()
 	switch reason {
 	case EvictCapacity:
