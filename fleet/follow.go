@@ -24,9 +24,48 @@ const (
 	pendingEvery = 250 * time.Millisecond
 )
 
+// watcher is a watch of the bucket and the cancel of the context its
+// subscription lives in.
+type watcher struct {
+	jetstream.KeyWatcher
+	cancel context.CancelFunc
+}
+
+// stop ends the watch.
+func (w *watcher) stop() {
+	_ = w.Stop()
+	w.cancel()
+}
+
+// watch starts watching the bucket. Creating the watch is a JetStream
+// request; it is bounded by ctx and requestTimeout, since a request lost
+// with a server that goes away is never answered. The watch itself lives
+// until stop or Close.
+func (m *Member[V]) watch(ctx context.Context, opts ...jetstream.WatchOpt) (*watcher, error) {
+	limit, cancelLimit := context.WithTimeout(ctx, requestTimeout)
+	defer cancelLimit()
+	wctx, cancel := context.WithCancel(m.ctx)
+	// The subscription ends with its context: when the limit passes
+	// first, the watch being created is abandoned.
+	abandon := context.AfterFunc(limit, cancel)
+	w, err := m.kv.WatchAll(wctx, opts...)
+	if !abandon() {
+		if err == nil {
+			_ = w.Stop()
+		}
+		cancel()
+		return nil, fmt.Errorf("creating the watch: %w", limit.Err())
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &watcher{KeyWatcher: w, cancel: cancel}, nil
+}
+
 // warmStart applies the watcher's initial values (the bucket's live keys)
 // until its end-of-initial-values marker, or until ctx ends.
-func (m *Member[V]) warmStart(ctx context.Context, w jetstream.KeyWatcher) error {
+func (m *Member[V]) warmStart(ctx context.Context, w *watcher) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -47,12 +86,12 @@ func (m *Member[V]) warmStart(ctx context.Context, w jetstream.KeyWatcher) error
 // replaces the watcher by one that resumes after the last processed
 // revision, or reloads the bucket when that history is gone, and then
 // shares the writes that were kept pending.
-func (m *Member[V]) follow(w jetstream.KeyWatcher, status chan nats.Status) {
+func (m *Member[V]) follow(w *watcher, status chan nats.Status) {
 	defer m.wg.Done()
 	defer m.conn.RemoveStatusListener(status)
 	defer func() {
 		if w != nil {
-			_ = w.Stop()
+			w.stop()
 		}
 	}()
 	forget := time.NewTicker(forgetEvery)
@@ -73,6 +112,7 @@ func (m *Member[V]) follow(w jetstream.KeyWatcher, status chan nats.Status) {
 		case e, ok := <-updates:
 			switch {
 			case !ok: // the subscription ended under us (connection closed)
+				w.stop()
 				w = nil
 				retry = time.After(backoff)
 			case e == nil: // caught up with the bucket as it was when watching began
@@ -91,7 +131,7 @@ func (m *Member[V]) follow(w jetstream.KeyWatcher, status chan nats.Status) {
 			}
 			m.stats.reconnects.Add(1)
 			if w != nil {
-				_ = w.Stop()
+				w.stop()
 				w = nil
 			}
 			backoff = firstRetry
@@ -121,7 +161,9 @@ func (m *Member[V]) follow(w jetstream.KeyWatcher, status chan nats.Status) {
 // revision. If the stream no longer holds the revision after it (purged,
 // or the bucket was recreated) the member reloads: it watches the whole
 // bucket again and, once caught up, drops the keys the bucket no longer has.
-func (m *Member[V]) resume() (jetstream.KeyWatcher, error) {
+// A reload that a disconnect interrupted starts over: resuming after the
+// last revision it delivered would skip the keys it had not delivered yet.
+func (m *Member[V]) resume() (*watcher, error) {
 	ctx, cancel := context.WithTimeout(m.ctx, requestTimeout)
 	defer cancel()
 	stream, err := m.js.Stream(ctx, "KV_"+m.bucket)
@@ -133,27 +175,40 @@ func (m *Member[V]) resume() (jetstream.KeyWatcher, error) {
 		return nil, err
 	}
 	last := m.lastRevision.Load()
-	if info.State.LastSeq < last {
-		// A new stream under the same name: our revisions mean nothing there.
-		m.revs.each(func(_ string, ks *keyState[V]) { ks.revision = 0 })
+	recreated := !info.Created.IsZero() && !m.streamCreated.IsZero() && !info.Created.Equal(m.streamCreated)
+	if recreated || info.State.LastSeq < last {
+		// A new stream under the same name: our revisions mean nothing
+		// there, and a pending write is shared only if the new bucket has
+		// no revision of its key.
+		m.revs.each(func(_ string, ks *keyState[V]) {
+			ks.revision = 0
+			if ks.pending != nil && ks.pending.expect != 0 {
+				w := *ks.pending // reconcile may be reading the old one
+				w.expect = 0
+				m.revs.setPending(ks, &w)
+			}
+		})
 		m.lastRevision.Store(0)
-		return m.reload()
+		m.streamCreated = info.Created
+		return m.reload(ctx)
 	}
-	if info.State.FirstSeq > last+1 {
-		return m.reload()
+	if m.seen != nil || info.State.FirstSeq > last+1 {
+		return m.reload(ctx)
 	}
-	return m.kv.WatchAll(m.ctx, jetstream.ResumeFromRevision(last+1))
+	return m.watch(ctx, jetstream.ResumeFromRevision(last+1))
 }
 
 // reload starts watching the whole bucket and records the keys seen until
-// the watcher catches up (see finishReload).
-func (m *Member[V]) reload() (jetstream.KeyWatcher, error) {
-	w, err := m.kv.WatchAll(m.ctx)
+// the watcher catches up (see finishReload). Until then the member owes a
+// reload: if watching fails, or the watch ends before it caught up, the
+// next resume reloads again.
+func (m *Member[V]) reload(ctx context.Context) (*watcher, error) {
+	m.seen = make(map[string]struct{})
+	w, err := m.watch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	m.stats.reloads.Add(1)
-	m.seen = make(map[string]struct{})
 	return w, nil
 }
 

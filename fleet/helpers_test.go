@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -110,25 +111,90 @@ func isUnavailable(err error) bool { return errors.Is(err, fleet.ErrUnavailable)
 // fails with the first differences and m's Stats.
 func requireConverged(t *testing.T, name string, m *fleet.Member[string], bucket map[routecache.Key]string) {
 	t.Helper()
-	end := time.Now().Add(10 * time.Second)
+	end := time.Now().Add(30 * time.Second)
 	for !equalRoutes(m, bucket) {
 		if time.Now().After(end) {
-			got := liveRoutes(m.Cache())
-			shown := 0
-			for k, v := range bucket {
-				if got[k] != v && shown < 5 {
-					t.Errorf("%s: %v holds %q, bucket %q", name, k, got[k], v)
-					shown++
-				}
-			}
-			for k, v := range got {
-				if _, ok := bucket[k]; !ok && shown < 10 {
-					t.Errorf("%s: %v holds %q, bucket nothing", name, k, v)
-					shown++
-				}
-			}
-			t.Fatalf("%s did not converge: %+v", name, m.Stats())
+			reportDivergence(t, name, m, bucket)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// reportDivergence fails with the first differences between m's live
+// routes and bucket, and m's Stats.
+func reportDivergence(t *testing.T, name string, m *fleet.Member[string], bucket map[routecache.Key]string) {
+	t.Helper()
+	got := liveRoutes(m.Cache())
+	shown := 0
+	for k, v := range bucket {
+		if got[k] != v && shown < 5 {
+			t.Errorf("%s: %v holds %q, bucket %q", name, k, got[k], v)
+			shown++
+		}
+	}
+	for k, v := range got {
+		if _, ok := bucket[k]; !ok && shown < 10 {
+			t.Errorf("%s: %v holds %q, bucket nothing", name, k, v)
+			shown++
+		}
+	}
+	t.Fatalf("%s did not converge: %+v", name, m.Stats())
+}
+
+// settleEvery is how long the bucket must stay unchanged, with every
+// member equal to it, to count as settled: longer than a member's retry
+// period for the writes a fault left pending.
+const settleEvery = 500 * time.Millisecond
+
+// settledBucket waits until the fleet has settled after its writers
+// stopped, and returns the bucket's live routes: two reads of the bucket
+// settleEvery apart are equal and every member's live routes equal them.
+// Writers stopping is not enough: a member still shares, then confirms,
+// the writes a fault left pending (a publish that timed out just before
+// the writers stopped), so an earlier read of the bucket may be stale.
+// Right after a server loss a read may also fail or briefly lag what
+// members were already sent; it is retried.
+func settledBucket(t *testing.T, js jetstream.JetStream, members []*fleet.Member[string]) map[routecache.Key]string {
+	t.Helper()
+	end := time.Now().Add(60 * time.Second) // a deadlock guard only
+	var last map[routecache.Key]string
+	for {
+		bucket, err := readBucket(t, js, fleet.DefaultBucket)
+		switch {
+		case err != nil:
+			last = nil
+		case last != nil && maps.Equal(bucket, last) && allEqual(members, bucket):
+			return bucket
+		case allEqual(members, bucket):
+			last = bucket
+		default:
+			last = nil
+		}
+		if time.Now().After(end) {
+			if err != nil {
+				t.Fatalf("reading the bucket: %v", err)
+			}
+			for i, m := range members {
+				if !equalRoutes(m, bucket) {
+					reportDivergence(t, fmt.Sprintf("member %d", i), m, bucket)
+				}
+			}
+			t.Fatal("the bucket did not stop changing")
+		}
+		if last != nil {
+			time.Sleep(settleEvery)
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// allEqual reports whether every member's live routes are exactly want.
+func allEqual(members []*fleet.Member[string], want map[routecache.Key]string) bool {
+	for _, m := range members {
+		if !equalRoutes(m, want) {
+			return false
+		}
+	}
+	return true
 }

@@ -50,8 +50,10 @@ type Member[V any] struct {
 	// lastRevision is the last bucket revision processed; written by the
 	// follower (and by Join before the follower starts), read by Stats.
 	lastRevision atomic.Uint64
-	// follower-owned state: reload tracking (see follow.go).
-	seen map[string]struct{}
+	// follower-owned state: reload tracking (see follow.go), and when the
+	// bucket's stream was created, to tell a recreated bucket on resuming.
+	seen          map[string]struct{}
+	streamCreated time.Time
 	// reconciling is set while reconcile runs (at most one).
 	reconciling atomic.Bool
 
@@ -89,7 +91,7 @@ func Join[V any](ctx context.Context, js jetstream.JetStream, c *routecache.Cach
 		return nil, fmt.Errorf("%w: negative replicas %d", ErrInvalidBucket, cfg.Replicas)
 	}
 	cfg = cfg.withDefaults()
-	kv, err := bindBucket(ctx, js, cfg)
+	kv, created, err := bindBucket(ctx, js, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -104,18 +106,19 @@ func Join[V any](ctx context.Context, js jetstream.JetStream, c *routecache.Cach
 		shareResolved: cfg.ShareResolved,
 		log:           cfg.Logger.With("bucket", cfg.Bucket),
 		revs:          newRevisions[V](),
+		streamCreated: created,
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	// Listen before the warm start so that a reconnect during it is seen.
 	status := m.conn.StatusChanged(nats.CONNECTED)
-	w, err := m.kv.WatchAll(m.ctx)
+	w, err := m.watch(ctx)
 	if err != nil {
 		m.conn.RemoveStatusListener(status)
 		m.cancel()
 		return nil, fmt.Errorf("%w: watch %s: %w", ErrUnavailable, cfg.Bucket, err)
 	}
 	if err := m.warmStart(ctx, w); err != nil {
-		_ = w.Stop()
+		w.stop()
 		m.conn.RemoveStatusListener(status)
 		m.cancel()
 		return nil, err
@@ -130,8 +133,10 @@ func Join[V any](ctx context.Context, js jetstream.JetStream, c *routecache.Cach
 	return m, nil
 }
 
-// bindBucket binds the bucket, creating it when it does not exist.
-func bindBucket[V any](ctx context.Context, js jetstream.JetStream, cfg Config[V]) (jetstream.KeyValue, error) {
+// bindBucket binds the bucket, creating it when it does not exist, and
+// returns when its stream was created (what tells a recreated bucket from
+// the same one).
+func bindBucket[V any](ctx context.Context, js jetstream.JetStream, cfg Config[V]) (jetstream.KeyValue, time.Time, error) {
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
@@ -147,16 +152,22 @@ func bindBucket[V any](ctx context.Context, js jetstream.JetStream, cfg Config[V
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidBucket, cfg.Bucket, err)
+		return nil, time.Time{}, fmt.Errorf("%w: %s: %w", ErrInvalidBucket, cfg.Bucket, err)
 	}
 	status, err := kv.Status(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidBucket, cfg.Bucket, err)
+		return nil, time.Time{}, fmt.Errorf("%w: %s: %w", ErrInvalidBucket, cfg.Bucket, err)
 	}
-	if bs, ok := status.(*jetstream.KeyValueBucketStatus); ok && bs.LimitMarkerTTL() == 0 {
-		return nil, fmt.Errorf("%w: %s has no per-key TTL (create it with LimitMarkerTTL)", ErrInvalidBucket, cfg.Bucket)
+	var created time.Time
+	if bs, ok := status.(*jetstream.KeyValueBucketStatus); ok {
+		if bs.LimitMarkerTTL() == 0 {
+			return nil, time.Time{}, fmt.Errorf("%w: %s has no per-key TTL (create it with LimitMarkerTTL)", ErrInvalidBucket, cfg.Bucket)
+		}
+		if info := bs.StreamInfo(); info != nil {
+			created = info.Created
+		}
 	}
-	return kv, nil
+	return kv, created, nil
 }
 
 // Set stores route for k in the local cache with the cache's TTL, then in
