@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/c41db742/routecache/internal/memstat"
 )
 
 func TestNewRejectsNegativeSettings(t *testing.T) {
@@ -333,19 +335,13 @@ func TestOverwriteDoesNotGrowHeap(t *testing.T) {
 	c, _, _ := newTestCache(t, Config[string]{})
 	k := key("r", "t")
 	require.NoError(t, c.Set(k, "r"))
-	heap := func() uint64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	before := heap()
+	before := memstat.LiveHeap()
 	for i := 0; i < 2_000_000; i++ {
 		if err := c.Set(k, "r"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	after := heap()
+	after := memstat.LiveHeap()
 	growth := int64(after) - int64(before)
 	t.Logf("heap growth after 2M overwrites: %d bytes; wheel nodes held: %d", growth, c.wheelNodes())
 	assert.Less(t, growth, int64(1<<20))

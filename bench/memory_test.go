@@ -3,6 +3,8 @@ package bench
 import (
 	"runtime"
 	"testing"
+
+	"github.com/c41db742/routecache/internal/memstat"
 )
 
 // BenchmarkMemory measures the live heap each cache needs per entry when it
@@ -24,9 +26,9 @@ func BenchmarkMemory(b *testing.B) {
 	eachContender(b, cfg.caches, func(b *testing.B, c contender) {
 		var bytesPerEntry, resident float64
 		for range b.N {
-			before := liveHeap()
+			before := memstat.LiveHeap()
 			cache := openFilled(b, c, opts, keys.keys, routes)
-			after := liveHeap()
+			after := memstat.LiveHeap()
 			share := residentShare(cache, keys.keys)
 			runtime.KeepAlive(cache)
 			cache.Close()
@@ -55,13 +57,13 @@ func BenchmarkOverwriteGrowth(b *testing.B) {
 		var growth float64
 		for range b.N {
 			cache := openFilled(b, c, opts, keys.keys, routes)
-			before := liveHeap()
+			before := memstat.LiveHeap()
 			k := &keys.keys[0]
 			for i := range cfg.overwrites {
 				cache.Set(k, routes[i%routePoolSize])
 			}
 			cache.Settle()
-			after := liveHeap()
+			after := memstat.LiveHeap()
 			if _, ok := cache.Get(k); !ok && c.name == "routecache" {
 				b.Fatal("routecache lost the overwritten key")
 			}

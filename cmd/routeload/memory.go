@@ -1,21 +1,9 @@
 package main
 
 import (
-	"runtime"
 	"runtime/debug"
 	"time"
 )
-
-// liveHeap collects garbage and returns the bytes of live heap objects. It
-// costs two full collections: objects kept by a finalizer or by sync.Pool's
-// victim cache survive the first.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var stats runtime.MemStats
-	runtime.ReadMemStats(&stats)
-	return stats.HeapAlloc
-}
 
 // GCSummary is what the collector did during the run.
 type GCSummary struct {

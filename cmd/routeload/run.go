@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/c41db742/routecache"
+	"github.com/c41db742/routecache/internal/memstat"
 )
 
 // errEmptyRoute is what the cache's Validate says about an empty route: the
@@ -41,7 +42,7 @@ func run(ctx context.Context, cfg Config, status io.Writer) (Report, error) {
 	for i := range workers {
 		workers[i] = newWorker(i, cfg, population, &pick)
 	}
-	heapBefore := liveHeap()
+	heapBefore := memstat.LiveHeap()
 	cache, err := routecache.New(routecache.Config[string]{
 		Shards:             cfg.Shards,
 		TTL:                cfg.TTL,
@@ -91,7 +92,7 @@ func run(ctx context.Context, cfg Config, status io.Writer) (Report, error) {
 	cache.Close()
 	stats := cache.Stats()
 	debug.ReadGCStats(&gcAfter)
-	heap := int64(liveHeap()) - int64(heapBefore)
+	heap := int64(memstat.LiveHeap()) - int64(heapBefore)
 	runtime.KeepAlive(cache)
 
 	report := newReport(cfg, workers, elapsed, stats)
