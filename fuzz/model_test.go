@@ -273,11 +273,13 @@ func (m *refModel) unexplainedCalls() []evictCall[string] {
 	return left
 }
 
-// segment is e's expiry segment at the model's coarse width; clamped
-// expiries come after everything.
+// segment is e's expiry segment at the model's coarse width. A clamped
+// expiry is the far future the cache clamps to, epoch+MaxInt64: the same
+// instant as an expiry that lands there exactly (a TTL of MaxInt64 written
+// at the epoch), so the two share a segment and write order decides.
 func (m *refModel) segment(e *refEntry) int64 {
 	if e.clamped {
-		return math.MaxInt64
+		return math.MaxInt64 >> m.segmentShift
 	}
 	return int64(e.expiresAt.Sub(m.epoch)) >> m.segmentShift
 }
