@@ -21,6 +21,9 @@ const (
 	maxBoundaryKeyBytes = 4096
 	// probeKeyBytes is the key length the capacity and TTL checks need.
 	probeKeyBytes = 16
+	// deadlockGuard bounds a wait for another goroutine's OnEvict call:
+	// far beyond any scheduling delay, so reaching it means a hang.
+	deadlockGuard = 2 * time.Minute
 )
 
 // FuzzConfig feeds New arbitrary settings. It never panics; a negative
@@ -129,7 +132,9 @@ func checkKeyLimit(t *testing.T, c *routecache.Cache[string], maxKeyBytes int) {
 // lock when the last Set goes over capacity. The Set still does not return
 // before the shard is back within capacity, but the eviction may then be
 // the sweep's, and its OnEvict call comes when the sweep lets go of the
-// lock, possibly just after the Set returned. The check waits for it.
+// lock, possibly just after the Set returned. The check waits for that
+// call, however long it takes: deadlockGuard only turns a hang into a
+// failure.
 func checkCapacity(t *testing.T, c *routecache.Cache[string], rec *evictRecorder[string], maxEntries int, background bool) {
 	t.Helper()
 	if maxEntries == 0 || maxEntries > 8 {
@@ -147,9 +152,11 @@ func checkCapacity(t *testing.T, c *routecache.Cache[string], rec *evictRecorder
 		t.Fatalf("capacity %d: Len = %d after %d writes to one shard, want %d", maxEntries, got, len(keys), before+maxEntries)
 	}
 	calls := rec.drain(nil)
-	for deadline := time.Now().Add(10 * time.Second); background && len(calls) == 0 && time.Now().Before(deadline); {
-		runtime.Gosched()
-		calls = rec.drain(calls)
+	if background && len(calls) == 0 {
+		var ok bool
+		if calls, ok = rec.await(calls, 1, deadlockGuard); !ok {
+			t.Fatalf("capacity %d: no OnEvict call from the background sweep within %v: deadlock?", maxEntries, deadlockGuard)
+		}
 	}
 	want := []evictCall[string]{{key: keys[0], route: "v", reason: routecache.EvictCapacity}}
 	if !sameCalls(calls, want) {

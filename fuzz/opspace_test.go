@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/c41db742/routecache"
+	"github.com/c41db742/routecache/internal/collide"
 )
 
 // The operation space of FuzzOps: the configurations, keys, routes and TTLs
@@ -93,17 +94,24 @@ func (cfg opsConfig) effectiveCapacity() int {
 
 // keySpace maps a byte to a key. Two channels, two bridges, three rooms
 // and four threads (room scope included) give 48 ordinary keys, with ':',
-// '\', NUL and invalid UTF-8 inside fields; byte values with the top two
-// bits clear and room bits 3 select the special keys instead: an empty room,
-// an empty channel, a key one byte over MaxKeyBytes and one exactly at it.
+// '\', NUL and invalid UTF-8 inside fields. Room bits 3 select the others:
+// with the top two bits clear, the special keys (an empty room, an empty
+// channel, a key one byte over MaxKeyBytes and one exactly at it); else one
+// of three rooms that share one XXH64 (collidingRooms), so keys that differ
+// only there share their 64-bit hash and meet in the table's collision
+// groups, thread and room scope alike. Under the small key limits they are
+// refused as too long.
 type keySpace struct {
 	keys [256]routecache.Key
 }
 
+// collidingRooms are the three rooms of the key space whose hashes collide.
+var collidingRooms = collide.Rooms(3, 7)
+
 func newKeySpace(maxKeyBytes int) *keySpace {
 	channels := [2]string{"tg", "m:x"}
 	bridges := [2]string{"b1", `b\2`}
-	rooms := [4]string{"r1", "r2", "r:3", "r1"}
+	rooms := [3]string{"r1", "r2", "r:3"}
 	threads := [4]string{"", "t1", "t2", "t:\x00\xff"}
 	ks := &keySpace{}
 	for i := range ks.keys {
@@ -111,11 +119,16 @@ func newKeySpace(maxKeyBytes int) *keySpace {
 		k := routecache.Key{
 			Channel: channels[b&1],
 			Bridge:  bridges[(b>>1)&1],
-			Room:    rooms[(b>>2)&3],
 			Thread:  threads[(b>>4)&3],
 		}
-		if b>>6 == 0 && (b>>2)&3 == 3 {
+		switch {
+		case (b>>2)&3 != 3:
+			k.Room = rooms[(b>>2)&3]
+		case b>>6 == 0:
+			k.Room = rooms[0]
 			k = specialKey(k, (b>>4)&3, maxKeyBytes)
+		default:
+			k.Room = collidingRooms[b>>6-1]
 		}
 		ks.keys[i] = k
 	}

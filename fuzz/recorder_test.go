@@ -3,6 +3,7 @@ package fuzz
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/c41db742/routecache"
 )
@@ -24,13 +25,48 @@ func (e evictCall[V]) String() string {
 type evictRecorder[V comparable] struct {
 	mu    sync.Mutex
 	calls []evictCall[V] // guarded by mu
+	// recorded, once await made it, receives after each call recorded;
+	// buffered (1), so a call between await's drain and its receive is
+	// not missed. Guarded by mu.
+	recorded chan struct{}
 }
 
 // record is the OnEvict callback.
 func (r *evictRecorder[V]) record(k routecache.Key, route V, reason routecache.EvictReason) {
 	r.mu.Lock()
 	r.calls = append(r.calls, evictCall[V]{key: k, route: route, reason: reason})
+	if r.recorded != nil {
+		select {
+		case r.recorded <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
 	r.mu.Unlock()
+}
+
+// await drains calls into dst until it holds at least n, waking on each
+// recorded call, for an OnEvict another goroutine (the background sweep)
+// is bound to make. guard is only a deadlock guard: when it passes, await
+// returns what it has and false.
+func (r *evictRecorder[V]) await(dst []evictCall[V], n int, guard time.Duration) ([]evictCall[V], bool) {
+	r.mu.Lock()
+	if r.recorded == nil {
+		r.recorded = make(chan struct{}, 1)
+	}
+	recorded := r.recorded
+	r.mu.Unlock()
+	deadlock := time.NewTimer(guard)
+	defer deadlock.Stop()
+	for {
+		if dst = r.drain(dst); len(dst) >= n {
+			return dst, true
+		}
+		select {
+		case <-recorded:
+		case <-deadlock.C:
+			return r.drain(dst), false
+		}
+	}
 }
 
 // drain appends the calls recorded since the last drain to dst and forgets

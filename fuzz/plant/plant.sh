@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # plant.sh: proves that FuzzOps can fail.
 #
-# For each planted bug it copies the root package and the fuzz package into
-# a temporary module, applies one small, realistic edit to the copy, builds
-# the coverage-instrumented FuzzOps binary and fuzzes it for a bounded time.
-# A bug counts as found when FuzzOps fails. The working tree is never
-# touched: everything happens under a temporary directory that is removed
-# on exit, and the fuzz cache of each run is private to it.
+# Each planted bug is a small patch in fuzz/plant/bugs/NAME.patch whose
+# first line says what the bug is. For each bug the script copies the root
+# package, its internal packages and the fuzz package into a temporary
+# module, applies the patch to the copy with git apply, builds the
+# coverage-instrumented FuzzOps binary and fuzzes it for a bounded time. A
+# bug counts as found when FuzzOps fails. A patch that no longer applies
+# fails the run: whoever changes the code updates the bug with it (edit the
+# code as the bug describes, then `git diff > fuzz/plant/bugs/NAME.patch`
+# and put the description back on the first line). The working tree is
+# never touched: everything happens under a temporary directory that is
+# removed on exit, and the fuzz cache of each run is private to it.
 #
 # Usage: fuzz/plant/plant.sh [-t FUZZTIME] [-s] [-u] [-k] [-l] [BUG...]
 #   -t FUZZTIME  fuzzing budget per bug (go test -fuzztime syntax); default 60s
@@ -30,111 +35,31 @@ keep_seeds=false
 keep_work=false
 unit_tests=false
 
-bugs=(
-	control
-	room-in-thread-shard
-	newest-evicted-first
-	fallback-not-stored
-	alive-at-expiry
-	delete-hides-expiry
-	room-staleness-lost
-	overwrite-grows-size
-	prune-skips-current-segment
-	evicts-one-too-many
-	ttl-overflow-unclamped
-)
+bugs_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bugs
+bugs=(control)
+for patch in "$bugs_dir"/*.patch; do
+	bugs+=("$(basename "$patch" .patch)")
+done
 
 describe() {
-	case $1 in
-	control) echo "no bug: the unmodified code must pass" ;;
-	room-in-thread-shard) echo "Resolve looks for the room's route in the thread key's shard" ;;
-	newest-evicted-first) echo "capacity eviction takes the newest write of the soonest segment" ;;
-	fallback-not-stored) echo "Resolve answers from a fallback but does not store it" ;;
-	alive-at-expiry) echo "Get treats an entry as alive at the instant it expires" ;;
-	delete-hides-expiry) echo "Delete reports an already expired entry as EvictDeleted" ;;
-	room-staleness-lost) echo "Resolve forgets that it met an expired room route" ;;
-	overwrite-grows-size) echo "an overwrite counts as a new entry in the shard's size" ;;
-	prune-skips-current-segment) echo "Prune sweeps whole past segments only, not the current one" ;;
-	evicts-one-too-many) echo "capacity eviction stops one entry below the capacity" ;;
-	ttl-overflow-unclamped) echo "a huge TTL overflows instead of being clamped to the far future" ;;
-	*) return 1 ;;
-	esac
-}
-
-# edit FILE PERL-SUBSTITUTION: applies the substitution to the whole file
-# and fails loudly when it changed nothing, so a patch that no longer
-# matches the code is reported instead of silently testing the original.
-edit() {
-	local file=$1 expr=$2 before
-	before=$(cksum <"$file")
-	perl -0pi -e "$expr" "$file"
-	if [[ $(cksum <"$file") == "$before" ]]; then
-		echo "patch did not apply to $(basename "$file"): $expr" >&2
+	if [[ $1 == control ]]; then
+		echo "no bug: the unmodified code must pass"
+	elif [[ -f $bugs_dir/$1.patch ]]; then
+		head -n1 "$bugs_dir/$1.patch"
+	else
 		return 1
 	fi
 }
 
-# plant BUG DIR: applies BUG to the copy in DIR.
+# plant BUG DIR: applies BUG's patch to the copy in DIR, or says loudly
+# that it does not apply.
 plant() {
-	local dir=$2
-	case $1 in
-	control) ;;
-	room-in-thread-shard)
-		edit "$dir/resolve.go" 's/rs := &c\.shards\[c\.shardIndex\(rh\)\]/rs := &c.shards[res.Shard]/'
-		;;
-	newest-evicted-first)
-		edit "$dir/ttl.go" 's/n := s\.popFront\(\)/n := s.popBack()/'
-		cat >>"$dir/ttl.go" <<'EOF'
-
-// popBack takes the newest node. Caller holds mu and has checked count > 0.
-func (s *segment) popBack() node {
-	last := len(s.blocks) - 1
-	b := s.blocks[last]
-	n := b[len(b)-1]
-	s.blocks[last] = b[:len(b)-1]
-	s.count--
-	if len(s.blocks[last]) == 0 || (last == 0 && len(s.blocks[0]) == int(s.head)) {
-		s.blocks = s.blocks[:last]
-		if last == 0 {
-			s.head = 0
-		}
-	}
-	if s.count == 0 {
-		s.reset()
-	}
-	return n
-}
-EOF
-		;;
-	fallback-not-stored)
-		edit "$dir/resolve.go" 's/(firstValid\(fallbacks\); ok \{\n)\s*c\.write\(s, h, k, route, c\.ttl\)\n/$1/'
-		;;
-	alive-at-expiry)
-		edit "$dir/cache.go" 's/if e\.expiresAt > c\.now\(\) \{/if e.expiresAt >= c.now() {/'
-		;;
-	delete-hides-expiry)
-		edit "$dir/cache.go" 's/\n\s*if e\.expiresAt <= c\.now\(\) \{\n\s*reason = EvictExpired\n\s*\}//'
-		;;
-	room-staleness-lost)
-		edit "$dir/resolve.go" 's/(c\.dropExpired\(rs, rh, e\)\n)\s*res\.Stale = true\n/$1/'
-		;;
-	overwrite-grows-size)
-		edit "$dir/shard.go" 's/if replaced \{\n\s*s\.stale\.Add\(1\)\n\s*\} else \{\n\s*s\.size\.Add\(1\)\n\s*\}/s.size.Add(1)\n\t_ = replaced/'
-		;;
-	prune-skips-current-segment)
-		edit "$dir/evict.go" 's/\n\s*s\.wheel\.scanCurrent\(now, func\(n node\) \(bool, int64\) \{.*?\n\t\}\)\n/\n/s'
-		;;
-	evicts-one-too-many)
-		edit "$dir/evict.go" 's/for s\.size\.Load\(\) > c\.maxEntries \{/for s.size.Load() >= c.maxEntries {/'
-		;;
-	ttl-overflow-unclamped)
-		edit "$dir/cache.go" 's/\n\s*if now > 0 && ttl > math\.MaxInt64-now \{\n\s*return math\.MaxInt64\n\s*\}//'
-		;;
-	*)
-		echo "unknown bug $1 (see -l)" >&2
+	[[ $1 == control ]] && return 0
+	if ! (cd "$2" && git apply "$bugs_dir/$1.patch") 2>"$2/apply.log"; then
+		echo "plant.sh: bug $1: fuzz/plant/bugs/$1.patch does not apply to today's code:" >&2
+		cat "$2/apply.log" >&2
 		return 1
-		;;
-	esac
+	fi
 }
 
 while getopts "t:skul" flag; do
@@ -168,17 +93,18 @@ else
 	trap 'rm -rf "$work"' EXIT
 fi
 
-# copy_module DIR: the root package (without its own tests) and the fuzz
-# package, as a standalone module with the root's go.mod. Its go.sum joins
-# every checksum file of the workspace: in the workspace, checksums of
-# test-only dependencies may live in go.work.sum or a nested module's go.sum
-# rather than in the root's.
+# copy_module DIR: the root package and its internal packages (without
+# their tests) and the fuzz package, as a standalone module with the root's
+# go.mod. Its go.sum joins every checksum file of the workspace: in the
+# workspace, checksums of test-only dependencies may live in go.work.sum or
+# a nested module's go.sum rather than in the root's.
 copy_module() {
 	local dir=$1
 	mkdir -p "$dir/fuzz"
 	cp "$root/go.mod" "$dir/"
 	find "$root" \( -name go.sum -o -name go.work.sum \) -exec cat {} + | sort -u >"$dir/go.sum"
-	find "$root" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$dir/" \;
+	(cd "$root" && { ls ./*.go && find internal -name '*.go'; } | grep -v '_test\.go$' |
+		tar cf - -T -) | tar xf - -C "$dir"
 	cp "$root"/fuzz/*.go "$dir/fuzz/"
 	if $keep_seeds; then
 		cp -r "$root/fuzz/testdata" "$dir/fuzz/"
@@ -193,7 +119,7 @@ for bug in "${bugs[@]}"; do
 	dir=$work/$bug
 	copy_module "$dir"
 	if ! plant "$bug" "$dir"; then
-		results+=("$(printf '%-28s PATCH FAILED' "$bug")")
+		results+=("$(printf '%-28s DOES NOT APPLY: update fuzz/plant/bugs/%s.patch' "$bug" "$bug")")
 		failures=$((failures + 1))
 		continue
 	fi
