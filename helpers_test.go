@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/c41db742/routecache/internal/collide"
@@ -113,4 +114,23 @@ func collidingKeys(n int, thread string) []Key {
 		keys[i] = Key{Channel: "telegram", Bridge: "bot", Room: r, Thread: thread}
 	}
 	return keys
+}
+
+// assertOneAnswerCounted checks that the counters moved from before to
+// after by exactly one answer, of source want: Hits, RoomHits or
+// FallbackHits.
+func assertOneAnswerCounted(t *testing.T, before, after Stats, want Source) {
+	t.Helper()
+	counts := map[Source]uint64{
+		SourceExact:    after.Hits - before.Hits,
+		SourceRoom:     after.RoomHits - before.RoomHits,
+		SourceFallback: after.FallbackHits - before.FallbackHits,
+	}
+	for s, n := range counts {
+		wantN := uint64(0)
+		if s == want {
+			wantN = 1
+		}
+		assert.Equal(t, wantN, n, "answers counted for %v", s)
+	}
 }

@@ -144,18 +144,7 @@ func TestResolveWithDecisionTable(t *testing.T) {
 							assert.True(t, rec.UpdatedAt.Equal(now), "stored now")
 							assert.True(t, rec.ExpiresAt.Equal(now.Add(wantTTL)), "stored with the TTL %v", wantTTL)
 						}
-						counts := map[Source]uint64{
-							SourceExact:    after.Hits - before.Hits,
-							SourceRoom:     after.RoomHits - before.RoomHits,
-							SourceFallback: after.FallbackHits - before.FallbackHits,
-						}
-						for s, n := range counts {
-							want := uint64(0)
-							if s == wantSource {
-								want = 1
-							}
-							assert.Equal(t, want, n, "answers counted for %v", s)
-						}
+						assertOneAnswerCounted(t, before, after, wantSource)
 					})
 				}
 			}

@@ -137,18 +137,7 @@ func TestResolveDecisionTable(t *testing.T) {
 							assert.True(t, rec.UpdatedAt.Equal(now), "stored now")
 							assert.True(t, rec.ExpiresAt.Equal(now.Add(ttl)), "stored with the default TTL")
 						}
-						counts := map[Source]uint64{
-							SourceExact:    after.Hits - before.Hits,
-							SourceRoom:     after.RoomHits - before.RoomHits,
-							SourceFallback: after.FallbackHits - before.FallbackHits,
-						}
-						for s, n := range counts {
-							want := uint64(0)
-							if s == wantSource {
-								want = 1
-							}
-							assert.Equal(t, want, n, "hits counted for %v", s)
-						}
+						assertOneAnswerCounted(t, before, after, wantSource)
 					}
 
 					// The room's entry: untouched if live, removed if expired.

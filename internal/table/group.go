@@ -44,13 +44,6 @@ func (g *group[K, V]) loadSeq(seq uint64) (Slot[K, V], bool) {
 	return s, true
 }
 
-func (g *group[K, V]) keyOf(seq uint64) (K, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	k, ok := g.bySeq[seq]
-	return k, ok
-}
-
 // store stores s in the group; done is false if the group had dissolved.
 func (g *group[K, V]) store(t *Table[K, V], s Slot[K, V]) (old Slot[K, V], replaced, done bool) {
 	g.mu.Lock()
@@ -78,6 +71,23 @@ func (g *group[K, V]) remove(t *Table[K, V], h uint64, k K, accept func(Slot[K, 
 	if g.dead {
 		return Slot[K, V]{}, false // dissolved: it held nothing
 	}
+	return g.removeLocked(t, h, k, accept)
+}
+
+// removeSeq removes the slot written by seq, if it is still its key's, in
+// one hold of the lock: the index names the key, the map gives the slot.
+func (g *group[K, V]) removeSeq(t *Table[K, V], h, seq uint64, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	k, ok := g.bySeq[seq]
+	if g.dead || !ok {
+		return Slot[K, V]{}, false
+	}
+	return g.removeLocked(t, h, k, func(s Slot[K, V]) bool { return s.Seq == seq && accept(s) })
+}
+
+// removeLocked is remove's work; caller holds mu and has checked dead.
+func (g *group[K, V]) removeLocked(t *Table[K, V], h uint64, k K, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
 	s, ok := g.byKey.Load(k)
 	if !ok || !accept(s) {
 		return Slot[K, V]{}, false

@@ -180,11 +180,7 @@ func (t *Table[K, V]) Remove(h uint64, k K, accept func(Slot[K, V]) bool) (Slot[
 // longer current costs one lock-free read.
 func (t *Table[K, V]) RemoveSeq(h, seq uint64, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
 	return t.remove(h, func(s Slot[K, V]) bool { return s.Seq == seq }, func(g *group[K, V]) (Slot[K, V], bool) {
-		k, ok := g.keyOf(seq)
-		if !ok {
-			return Slot[K, V]{}, false
-		}
-		return g.remove(t, h, k, func(s Slot[K, V]) bool { return s.Seq == seq && accept(s) })
+		return g.removeSeq(t, h, seq, accept)
 	}, accept)
 }
 
