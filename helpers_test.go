@@ -134,3 +134,15 @@ func assertOneAnswerCounted(t *testing.T, before, after Stats, want Source) {
 		assert.Equal(t, wantN, n, "answers counted for %v", s)
 	}
 }
+
+// seedEntry puts k in state s for the decision tables: live, expired 10 s
+// later (the tables then advance the clock 20 s), or absent.
+func seedEntry(t *testing.T, c *Cache[string], k Key, s entryState, route string) {
+	t.Helper()
+	switch s {
+	case stateLive:
+		require.NoError(t, c.Set(k, route))
+	case stateExpired:
+		require.NoError(t, c.SetWithTTL(k, route, 10*time.Second))
+	}
+}

@@ -57,17 +57,9 @@ func TestResolveWithDecisionTable(t *testing.T) {
 						if room == stateNotApplicable {
 							k = key("r1", "")
 						}
-						seed := func(k Key, s entryState, route string) {
-							switch s {
-							case stateLive:
-								require.NoError(t, c.Set(k, route))
-							case stateExpired:
-								require.NoError(t, c.SetWithTTL(k, route, 10*time.Second))
-							}
-						}
-						seed(k, exact, "exact")
+						seedEntry(t, c, k, exact, "exact")
 						if room != stateNotApplicable {
-							seed(k.RoomScope(), room, "room")
+							seedEntry(t, c, k.RoomScope(), room, "room")
 						}
 						clk.Advance(20 * time.Second)
 						now := clk.Now()

@@ -61,17 +61,9 @@ func TestResolveDecisionTable(t *testing.T) {
 						k = key("r1", "")
 					}
 					roomKey := k.RoomScope()
-					seed := func(k Key, s entryState, route string) {
-						switch s {
-						case stateLive:
-							require.NoError(t, c.Set(k, route))
-						case stateExpired:
-							require.NoError(t, c.SetWithTTL(k, route, 10*time.Second))
-						}
-					}
-					seed(k, exact, "exact")
+					seedEntry(t, c, k, exact, "exact")
 					if room != stateNotApplicable {
-						seed(roomKey, room, "room")
+						seedEntry(t, c, roomKey, room, "room")
 					}
 					clk.Advance(20 * time.Second) // expired entries are 10 s past their TTL
 					now := clk.Now()

@@ -146,7 +146,7 @@ func TestLenNeverNegative(t *testing.T) {
 			defer writers.Done()
 			for i := range 20_000 {
 				k := i % 8
-				h := uint64(k % 2) // two hashes: both paths, primary and side
+				h := uint64(k % 2) // two hashes, four keys: lone keys and collision groups
 				if g%2 == 0 {
 					tb.Store(h, Slot[int, int]{Key: k, Seq: uint64(g*100_000 + i + 1)}) // seq 0 is reserved
 				} else {

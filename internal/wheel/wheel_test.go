@@ -24,12 +24,6 @@ type model struct{ nodes []Node }
 
 func (m *model) add(n Node) { m.nodes = append(m.nodes, n) }
 
-func (m *model) sorted() []Node {
-	s := slices.Clone(m.nodes)
-	slices.SortFunc(s, compare)
-	return s
-}
-
 func compare(a, b Node) int {
 	switch {
 	case a.before(b):
