@@ -113,7 +113,7 @@ func (g *group[K, V]) dissolve(t *Table[K, V], h uint64) {
 		if !loaded || !cur.isMarker() {
 			return cur, !loaded
 		}
-		t.groups.Delete(h) // before the marker: a reader that meets it finds no group and no key
+		t.groupMap().Delete(h) // before the marker: a reader that meets it finds no group and no key
 		return cur, true
 	})
 }

@@ -46,8 +46,9 @@ type Table[K comparable, V any] struct {
 	// groups holds the collision group of every hash whose primary slot is
 	// a marker. A group is stored here before its marker is published and
 	// deleted after the marker is, so a reader that meets a marker finds
-	// its group.
-	groups *xsync.MapOf[uint64, *group[K, V]] // set by New
+	// its group. The map is made by the first collision (groupMap): most
+	// tables never have one, and an xsync map costs about 2.5 KiB empty.
+	groups atomic.Pointer[xsync.MapOf[uint64, *group[K, V]]]
 
 	// The counts are written by inserts and removals; the padding keeps
 	// them off the cache line of the pointers above, which every read
@@ -67,8 +68,26 @@ type Table[K comparable, V any] struct {
 func New[K comparable, V any]() *Table[K, V] {
 	return &Table[K, V]{
 		primary: xsync.NewMapOfWithHasher[uint64, Slot[K, V]](mixHash),
-		groups:  xsync.NewMapOfWithHasher[uint64, *group[K, V]](mixHash),
 	}
+}
+
+// groupOf returns the collision group of hash h, if it has one.
+func (t *Table[K, V]) groupOf(h uint64) (*group[K, V], bool) {
+	m := t.groups.Load()
+	if m == nil {
+		return nil, false
+	}
+	return m.Load(h)
+}
+
+// groupMap returns the map of collision groups, making it if no collision
+// has made it yet.
+func (t *Table[K, V]) groupMap() *xsync.MapOf[uint64, *group[K, V]] {
+	if m := t.groups.Load(); m != nil {
+		return m
+	}
+	t.groups.CompareAndSwap(nil, xsync.NewMapOfWithHasher[uint64, *group[K, V]](mixHash))
+	return t.groups.Load()
 }
 
 // mixHash is the maps' hasher. The key already is a hash, but a map picks
@@ -102,7 +121,7 @@ func (t *Table[K, V]) Load(h uint64, k K) (Slot[K, V], bool) {
 	case !s.isMarker():
 		return Slot[K, V]{}, false
 	}
-	if g, ok := t.groups.Load(h); ok {
+	if g, ok := t.groupOf(h); ok {
 		return g.load(k)
 	}
 	return Slot[K, V]{}, false // the group dissolved: k is not held
@@ -120,7 +139,7 @@ func (t *Table[K, V]) LoadSeq(h, seq uint64) (Slot[K, V], bool) {
 	if !s.isMarker() {
 		return s, true
 	}
-	if g, ok := t.groups.Load(h); ok {
+	if g, ok := t.groupOf(h); ok {
 		return g.loadSeq(seq)
 	}
 	return Slot[K, V]{}, false
@@ -131,7 +150,7 @@ func (t *Table[K, V]) LoadSeq(h, seq uint64) (Slot[K, V], bool) {
 func (t *Table[K, V]) Store(h uint64, s Slot[K, V]) (old Slot[K, V], replaced bool) {
 	for {
 		if cur, ok := t.primary.Load(h); ok && cur.isMarker() {
-			if g, ok := t.groups.Load(h); ok {
+			if g, ok := t.groupOf(h); ok {
 				if old, replaced, done := g.store(t, s); done {
 					return old, replaced
 				}
@@ -154,7 +173,7 @@ func (t *Table[K, V]) Store(h uint64, s Slot[K, V]) (old Slot[K, V], replaced bo
 			// A second key for the hash: both move to a new group, which
 			// is published before the marker that points readers to it.
 			g := newGroup(cur, s)
-			t.groups.Store(h, g)
+			t.groupMap().Store(h, g)
 			t.count.Add(1)
 			t.collisions.Add(2)
 			done = true
@@ -195,7 +214,7 @@ func (t *Table[K, V]) remove(h uint64, matches func(Slot[K, V]) bool, inGroup fu
 		case !ok:
 			return Slot[K, V]{}, false
 		case cur.isMarker():
-			if g, ok := t.groups.Load(h); ok {
+			if g, ok := t.groupOf(h); ok {
 				return inGroup(g)
 			}
 			continue // the group dissolved meanwhile: look again
@@ -236,7 +255,7 @@ func (t *Table[K, V]) Range(f func(Slot[K, V]) bool) {
 		return more
 	})
 	if more && t.collisions.Load() > 0 {
-		t.groups.Range(func(_ uint64, g *group[K, V]) bool {
+		t.groupMap().Range(func(_ uint64, g *group[K, V]) bool {
 			g.byKey.Range(func(_ K, s Slot[K, V]) bool {
 				more = f(s)
 				return more

@@ -64,7 +64,7 @@ func TestCollidingKeys(t *testing.T) {
 	}
 	assert.Zero(t, tb.Len())
 	assert.Zero(t, tb.Collisions())
-	_, ok = tb.groups.Load(h)
+	_, ok = tb.groupOf(h)
 	assert.False(t, ok, "the group dissolved")
 	tb.Store(h, Slot[string, int]{Key: "again", Seq: 7000})
 	s, ok = tb.Load(h, "again")
