@@ -44,12 +44,29 @@ func (a *acked) check(t *testing.T, bucket map[routecache.Key]string) {
 	}
 }
 
-// writeLoop writes through m until stop is closed: key writer*100+i%10,
-// counter i. Unavailable writes are expected during faults.
-func writeLoop(m *fleet.Member[string], writer int, a *acked, stop <-chan struct{}, acks *atomic.Int64) {
+// writers keeps one goroutine per member writing through it until stop,
+// and remembers what the bucket acknowledged.
+type writers struct {
+	acked acked
+	acks  atomic.Int64
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func startWriters(members []*fleet.Member[string]) *writers {
+	w := &writers{stop: make(chan struct{})}
+	for i, m := range members {
+		w.wg.Go(func() { w.loop(m, i) })
+	}
+	return w
+}
+
+// loop writes through m until stop is closed: key writer*100+i%10, value
+// "w<writer>-<i>". A refused write is retried after a short pause.
+func (w *writers) loop(m *fleet.Member[string], writer int) {
 	for i := 1; ; i++ {
 		select {
-		case <-stop:
+		case <-w.stop:
 			return
 		default:
 		}
@@ -58,18 +75,28 @@ func writeLoop(m *fleet.Member[string], writer int, a *acked, stop <-chan struct
 		err := m.Set(ctx, k, fmt.Sprintf("w%d-%d", writer, i))
 		cancel()
 		if err == nil {
-			a.record(k, i)
-			acks.Add(1)
+			w.acked.record(k, i)
+			w.acks.Add(1)
 		} else {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
 }
 
-func waitAcks(t *testing.T, acks *atomic.Int64, n int64) {
+// waitAcks waits for n more acknowledged writes.
+func (w *writers) waitAcks(t *testing.T, n int64) {
 	t.Helper()
-	start := acks.Load()
-	waitFor(t, 20*time.Second, fmt.Sprintf("%d more acknowledged writes", n), func() bool { return acks.Load() >= start+n })
+	start := w.acks.Load()
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d more acknowledged writes", n), func() bool { return w.acks.Load() >= start+n })
+}
+
+// finish stops the writers and checks that bucket holds every
+// acknowledged write.
+func (w *writers) finish(t *testing.T, bucket func() map[routecache.Key]string) {
+	t.Helper()
+	close(w.stop)
+	w.wg.Wait()
+	w.acked.check(t, bucket())
 }
 
 func TestServerRestartWhileMembersWrite(t *testing.T) {
@@ -81,23 +108,13 @@ func TestServerRestartWhileMembersWrite(t *testing.T) {
 	for i := range members {
 		members[i], _ = join(t, url, fleet.Config[string]{})
 	}
-	var a acked
-	var acks atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, m := range members {
-		wg.Go(func() { writeLoop(m, i, &a, stop, &acks) })
-	}
-	waitAcks(t, &acks, 100)
+	w := startWriters(members)
+	w.waitAcks(t, 100)
 	s.Shutdown()
 	s.WaitForShutdown()
 	startServer(t, dir, port)
-	waitAcks(t, &acks, 100)
-	close(stop)
-	wg.Wait()
-
-	bucket := settledBucket(t, connect(t, url), members)
-	a.check(t, bucket)
+	w.waitAcks(t, 100)
+	w.finish(t, func() map[routecache.Key]string { return settledBucket(t, connect(t, url), members) })
 	for i, m := range members {
 		if m.Stats().Reconnects == 0 {
 			t.Errorf("member %d did not count its reconnect: %+v", i, m.Stats())
@@ -111,21 +128,13 @@ func TestClusterSurvivesLosingOneServer(t *testing.T) {
 	for i := range members {
 		members[i], _ = join(t, clusterURL(servers, i), fleet.Config[string]{Replicas: 3})
 	}
-	var a acked
-	var acks atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, m := range members {
-		wg.Go(func() { writeLoop(m, i, &a, stop, &acks) })
-	}
-	waitAcks(t, &acks, 100)
+	w := startWriters(members)
+	w.waitAcks(t, 100)
 	servers[0].Shutdown() // member 0 is connected to it
-	waitAcks(t, &acks, 200)
-	close(stop)
-	wg.Wait()
-
-	bucket := settledBucket(t, connect(t, clusterURL(servers, 1)), members)
-	a.check(t, bucket)
+	w.waitAcks(t, 200)
+	w.finish(t, func() map[routecache.Key]string {
+		return settledBucket(t, connect(t, clusterURL(servers, 1)), members)
+	})
 	if members[0].Stats().Reconnects == 0 {
 		t.Errorf("member on the dead server did not reconnect: %+v", members[0].Stats())
 	}
