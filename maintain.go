@@ -30,8 +30,10 @@ const (
 	// only past writerStaleFactor per live entry, which a running
 	// background sweep never lets happen. Without a background sweep
 	// (PruneInterval < 0), the writers' bound keeps memory proportional to
-	// live entries.
-	compactSlack      = 1024
+	// live entries. compactSlack keeps a shard of a few entries from
+	// compacting every few writes; the amortised bound above holds for any
+	// slack, and a small one keeps a small shard's wheel small.
+	compactSlack      = 64
 	writerStaleFactor = 4
 )
 

@@ -210,6 +210,23 @@ func (m *refModel) store(k routecache.Key, route string, ttl time.Duration) {
 	}
 }
 
+// Rewrite models a Set of the route k already holds in shard si, at the
+// instant it was written: the entry stays as it is but for its place in the
+// write order, and the Sets count grows. It stands for the second and later
+// writes of a burst, whose first write went through Set, and costs next to
+// nothing. It returns false, changing nothing, if k holds no entry written
+// at this instant.
+func (m *refModel) Rewrite(si int, k routecache.Key) bool {
+	e, ok := m.shards[si][k]
+	if !ok || !e.updatedAt.Equal(m.clock.Now()) || m.closed {
+		return false
+	}
+	m.writes++
+	e.write = m.writes
+	m.stats.Sets++
+	return true
+}
+
 // victim picks the entry capacity eviction takes from shard si.
 func (m *refModel) victim(si int) routecache.Key {
 	if m.exactOrder {

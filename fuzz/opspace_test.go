@@ -48,6 +48,11 @@ func routeFor(b byte) string {
 	return [8]string{"r0", "r1", "r2", "r3", "r4", "r5", badRoute, panicRoute}[b%8]
 }
 
+// burstRoute maps a byte to one of routeFor's six good routes: a rejected
+// write leaves no wheel node, so a burst of them would never compact, and
+// its rejections are the same as a single Set's.
+func burstRoute(b byte) string { return routeFor(b % 6) }
+
 // opsConfig is one cache configuration FuzzOps runs against.
 type opsConfig struct {
 	name        string
@@ -169,12 +174,16 @@ const (
 	opResolveWith
 )
 
-// burstWrites is how many times opBurst overwrites one key: enough stale
-// wheel nodes to make a writer compact its shard's wheel (without a
-// background goroutine the core does so past four stale nodes per live
-// entry plus 1024; the fuzzed shards hold at most 64), which a few hundred
-// ordinary operations never reach.
-const burstWrites = 1500
+// burstWrites is how many times opBurst overwrites one key under cfg:
+// enough stale wheel nodes to make a writer compact its shard's wheel, and
+// a few more. Without a background goroutine the core compacts past four
+// stale nodes per live entry plus 64; a shard holds at most its capacity,
+// and under the default capacity, never reached here, fewer than 64 keys.
+// Bursts are most of what an input holding one costs, so the count stays
+// near the threshold.
+func (cfg opsConfig) burstWrites() int {
+	return 4*min(cfg.effectiveCapacity(), 64) + 64 + 32
+}
 
 // maxBursts bounds the bursts of one input, so that no input takes long
 // enough for the fuzzing engine to think its worker hung; later bursts
@@ -309,13 +318,13 @@ func clockBackTarget(now time.Time, b byte) time.Time {
 }
 
 // describe renders o for failure messages.
-func (o op) describe(ks *keySpace, exactOrder bool) string {
+func (o op) describe(ks *keySpace, cfg opsConfig) string {
 	k := func() string { return fmt.Sprintf("%q", abbreviate(ks.keys[o.key].String())) }
 	switch o.kind {
 	case opSet:
 		return fmt.Sprintf("Set(%s, %q)", k(), routeFor(o.route))
 	case opSetWithTTL:
-		return fmt.Sprintf("SetWithTTL(%s, %q, %v)", k(), routeFor(o.route), ttlFor(o.arg, exactOrder))
+		return fmt.Sprintf("SetWithTTL(%s, %q, %v)", k(), routeFor(o.route), ttlFor(o.arg, cfg.exactOrder))
 	case opGet:
 		return fmt.Sprintf("Get(%s)", k())
 	case opResolve:
@@ -329,7 +338,7 @@ func (o op) describe(ks *keySpace, exactOrder bool) string {
 		for i := range fbs {
 			fbs[i] = fmt.Sprintf("%q", routeFor(o.fallbacks[i]))
 		}
-		return fmt.Sprintf("ResolveWith(%s, %s, [%s])", k(), loadFor(o.arg, exactOrder), strings.Join(fbs, ", "))
+		return fmt.Sprintf("ResolveWith(%s, %s, [%s])", k(), loadFor(o.arg, cfg.exactOrder), strings.Join(fbs, ", "))
 	case opDelete:
 		return fmt.Sprintf("Delete(%s)", k())
 	case opPrune:
@@ -341,14 +350,14 @@ func (o op) describe(ks *keySpace, exactOrder bool) string {
 	case opAll:
 		return "All()"
 	case opSetClockBack:
-		if exactOrder {
+		if cfg.exactOrder {
 			return fmt.Sprintf("clock.Advance(%v)", smallStep(o.arg))
 		}
 		return fmt.Sprintf("clock.Set(back, class %d)", o.arg%8)
 	case opClose:
 		return "Close()"
 	case opBurst:
-		return fmt.Sprintf("%d × Set(%s, %q)", burstWrites, k(), routeFor(o.route))
+		return fmt.Sprintf("%d × Set(%s, %q)", cfg.burstWrites(), k(), burstRoute(o.route))
 	}
 	return fmt.Sprintf("op(%d)", o.kind)
 }
