@@ -166,30 +166,33 @@ func (w *Wheel) PopDue(now int64, limit int, buf []Node) []Node {
 		w.rebucket(limit - len(buf)) // may allocate the ring
 	}
 	ring := w.ring.Load()
+	lap := w.base.Load() // where the current lap over the ring started
 	for ring != nil && len(buf) < limit {
 		idx := w.base.Load()
 		if idx >= target {
 			break
 		}
+		// More than a ring behind (the clock jumped, or nothing was taken
+		// for a while), every segment is due: once a lap finds the ring
+		// empty, base jumps to target instead of walking there.
+		if target-idx >= Slots && (idx == lap || idx-lap >= Slots) {
+			if w.jumpEmpty(ring, target) {
+				break
+			}
+			lap = idx
+		}
 		s := &ring[idx&(Slots-1)]
 		s.mu.Lock()
-		if s.index != idx {
-			// Every slot was re-indexed past target on this pass: the clock
-			// jumped more than a whole ring.
-			s.mu.Unlock()
-			w.base.Store(target)
-			break
-		}
 		for s.len() > 0 && len(buf) < limit {
 			buf = append(buf, s.pop())
 		}
 		emptied := s.len() == 0
 		if emptied {
-			next := idx + Slots
-			if next < target {
-				next += (target - next + Slots - 1) / Slots * Slots
-			}
-			s.index = next
+			// The slot now holds the segment one ring ahead, the only
+			// index of its residue in the window [idx+1, idx+1+Slots), so
+			// every slot holds an index of the window wherever this pass
+			// stops.
+			s.index = idx + Slots
 		}
 		s.mu.Unlock()
 		if emptied {
@@ -216,6 +219,35 @@ func (w *Wheel) PopDue(now int64, limit int, buf []Node) []Node {
 	}
 	s.mu.Unlock()
 	return buf
+}
+
+// jumpEmpty moves base to target and re-indexes the ring for the window
+// starting there, if no segment holds a node; it reports whether it did.
+// It holds every segment's lock meanwhile, so no Add lands in a segment
+// while the ring moves under it: an Add waiting on a lock then finds the
+// index changed and places its node again from the new base. Cost: Slots
+// lock and unlock pairs; PopDue calls it at most once a lap.
+func (w *Wheel) jumpEmpty(ring *[Slots]segment, target int64) bool {
+	for i := range ring {
+		ring[i].mu.Lock()
+	}
+	defer func() {
+		for i := range ring {
+			ring[i].mu.Unlock()
+		}
+	}()
+	for i := range ring {
+		if ring[i].len() > 0 {
+			return false
+		}
+	}
+	for i := range int64(Slots) {
+		idx := target + i
+		ring[idx&(Slots-1)].index = idx
+	}
+	w.cursor.Store(target)
+	w.base.Store(target)
+	return true
 }
 
 // rebucket moves up to limit overflow writes that now fall inside the ring

@@ -200,6 +200,46 @@ func TestEmptiedSegmentsReleaseMemory(t *testing.T) {
 	}
 }
 
+// A PopDue more than a ring behind that stops at its limit must leave every
+// slot holding a segment of the window that starts at base: an Add into a
+// due segment a ring ahead of an emptied one, made between two PopDue
+// calls, once found its slot indexed for the far target and retried
+// forever. Later PopDue calls then take every node once, and with the ring
+// empty base jumps to a far target instead of walking there.
+func TestPopDueBehindByMoreThanARing(t *testing.T) {
+	seg := func(i int64) int64 { return i << shift }
+	w := New(shift, 0)
+	var seq uint64
+	add := func(expiresAt int64) {
+		seq++
+		w.Add(Node{Seq: seq, ExpiresAt: expiresAt})
+	}
+	for i := range int64(Slots) {
+		add(seg(i))
+		add(seg(i))
+	}
+	now := seg(3 * Slots)
+	taken := w.PopDue(now, 8, nil)
+	require.Len(t, taken, 8, "the limit stops the pass four segments in")
+	add(seg(Slots + 1)) // due, in the slot of emptied segment 1
+	add(seg(3*Slots + 1))
+	taken = append(taken, drainDue(w, now, 8)...)
+	seen := make(map[uint64]bool)
+	for _, n := range taken {
+		require.False(t, seen[n.Seq], "node %d taken twice", n.Seq)
+		seen[n.Seq] = true
+	}
+	assert.Len(t, seen, 2*Slots+1, "every due node, once")
+	assert.Equal(t, 1, w.Len(), "the node of segment 3·Slots+1 stays")
+
+	far := seg(1000 * Slots)
+	assert.Len(t, w.PopDue(far, 8, nil), 1)
+	assert.Equal(t, int64(1000*Slots), w.base.Load(), "an empty ring jumps to the target")
+	add(far + seg(5))
+	assert.Empty(t, w.PopDue(far, 8, nil))
+	assert.Len(t, w.PopDue(far+seg(6), 8, nil), 1)
+}
+
 // TestConcurrentAddWhileTaking runs writers against one taker; every node
 // comes out exactly once.
 func TestConcurrentAddWhileTaking(t *testing.T) {
