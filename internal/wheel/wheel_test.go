@@ -111,8 +111,15 @@ func TestAgainstModel(t *testing.T) {
 				w.CompactOverflow(keep)
 				m.nodes = slices.DeleteFunc(m.nodes, func(n Node) bool { return !keep(n) })
 			}
-			require.Equal(t, len(m.nodes), w.Len())
+			// Len locks every segment: counted every step, it took three
+			// quarters of this test's time under the race detector (10.4 s
+			// against 2.8 s). A node lost or duplicated stays so, so every
+			// 16th step finds it.
+			if step%16 == 0 {
+				require.Equal(t, len(m.nodes), w.Len(), "seed %d step %d", seed, step)
+			}
 		}
+		require.Equal(t, len(m.nodes), w.Len(), "seed %d at the end", seed)
 	}
 }
 
