@@ -157,9 +157,11 @@ func (w *Wheel) lowerCursor(idx int64) {
 // one by one (their nodes are all due), moving base past each, then moves
 // overflow writes that came within the horizon into the ring, then takes
 // the due front of now's segment. Its cost grows with the nodes it takes
-// and the segments it passes (at most Slots, however far the clock
-// jumped), never with the nodes that stay. Called by the maintenance
-// holder only; fewer than limit nodes returned means nothing more is due.
+// and the segments it passes, never with the nodes that stay: however far
+// the clock jumped, it passes at most a ring of segments before base jumps
+// to now's, unless nodes are added behind it meanwhile. Called by the
+// maintenance holder only; fewer than limit nodes returned means nothing
+// more is due.
 func (w *Wheel) PopDue(now int64, limit int, buf []Node) []Node {
 	target := w.segmentOf(now)
 	if w.advanceEmpty(target) {
