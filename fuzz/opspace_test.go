@@ -178,7 +178,8 @@ const (
 // enough stale wheel nodes to make a writer compact its shard's wheel, and
 // a few more. Without a background goroutine the core compacts past four
 // stale nodes per live entry plus 64; a shard holds at most its capacity,
-// and under the default capacity, never reached here, fewer than 64 keys.
+// and under the default capacity, never reached here, at most 50 keys (the
+// key space has 100 valid ones; the default count is 2 shards or more).
 // Bursts are most of what an input holding one costs, so the count stays
 // near the threshold.
 func (cfg opsConfig) burstWrites() int {
