@@ -47,11 +47,12 @@ func expiryAfter(now, ttl int64) int64 {
 // the expiry or while the refresher is parked.
 func (c *Cache[V]) alive(expiresAt int64) bool {
 	// coarse is at most coarseUnknown, so the sum cannot overflow.
-	coarse := c.coarse.Load()
-	if expiresAt > coarse+trustWindow {
-		return true
-	}
-	if coarse == coarseUnknown {
+	return expiresAt > c.coarse.Load()+trustWindow || c.aliveExact(expiresAt)
+}
+
+// aliveExact is alive's answer where the coarse reading cannot decide.
+func (c *Cache[V]) aliveExact(expiresAt int64) bool {
+	if c.coarse.Load() == coarseUnknown {
 		c.wakeRefresher()
 	}
 	return expiresAt > c.exactNow()

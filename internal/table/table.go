@@ -109,16 +109,24 @@ func (t *Table[K, V]) Len() int64 { return t.count.Load() }
 // Collisions returns the number of keys held in collision groups.
 func (t *Table[K, V]) Collisions() int64 { return t.collisions.Load() }
 
-// Load returns the slot of k, whose hash is h. Lock-free; allocates
-// nothing: one map read, three for a key whose hash is shared.
-func (t *Table[K, V]) Load(h uint64, k K) (Slot[K, V], bool) {
+// Load returns the slot of *k, whose hash is h. Lock-free; allocates
+// nothing: one map read, three for a key whose hash is shared. k is a
+// pointer, and the shared-hash case is kept in loadShared, because every
+// copy of a Key or a Slot showed in the profile of a cache hit.
+func (t *Table[K, V]) Load(h uint64, k *K) (Slot[K, V], bool) {
 	s, ok := t.primary.Load(h)
-	switch {
-	case !ok:
-		return Slot[K, V]{}, false
-	case s.Key == k && !s.isMarker():
+	// s.Seq is tested in place of s.isMarker(), whose value receiver
+	// copied the Slot once more.
+	if ok && s.Seq != 0 && s.Key == *k {
 		return s, true
-	case !s.isMarker():
+	}
+	return t.loadShared(h, *k, ok && s.Seq == 0)
+}
+
+// loadShared is Load for a slot that is not k's: k may be in the group of
+// a hash that several keys share.
+func (t *Table[K, V]) loadShared(h uint64, k K, marker bool) (Slot[K, V], bool) {
+	if !marker {
 		return Slot[K, V]{}, false
 	}
 	if g, ok := t.groupOf(h); ok {

@@ -25,7 +25,7 @@ func TestCollidingKeys(t *testing.T) {
 	assert.Equal(t, int64(n), tb.Len())
 	assert.Equal(t, int64(n), tb.Collisions(), "every key of a shared hash lives in its group")
 	for i := range n {
-		s, ok := tb.Load(h, fmt.Sprint("k", i))
+		s, ok := tb.Load(h, ptr(fmt.Sprint("k", i)))
 		require.True(t, ok)
 		require.Equal(t, i, s.Value)
 		s, ok = tb.LoadSeq(h, uint64(i+1))
@@ -48,7 +48,7 @@ func TestCollidingKeys(t *testing.T) {
 	assert.True(t, removed)
 	_, removed = tb.Remove(h, "k0", all) // the primary holder
 	assert.True(t, removed)
-	_, ok = tb.Load(h, "k1")
+	_, ok = tb.Load(h, ptr("k1"))
 	assert.True(t, ok, "the other keys stay reachable when one leaves")
 	assert.Equal(t, int64(n-2), tb.Len())
 	seen := 0
@@ -67,7 +67,7 @@ func TestCollidingKeys(t *testing.T) {
 	_, ok = tb.groupOf(h)
 	assert.False(t, ok, "the group dissolved")
 	tb.Store(h, Slot[string, int]{Key: "again", Seq: 7000})
-	s, ok = tb.Load(h, "again")
+	s, ok = tb.Load(h, ptr("again"))
 	require.True(t, ok)
 	assert.False(t, s.isMarker())
 }
@@ -90,7 +90,7 @@ func TestGroupsFormAndDissolveUnderChurn(t *testing.T) {
 				} else {
 					tb.Remove(9, k, func(Slot[int, int]) bool { return true })
 				}
-				if s, ok := tb.Load(9, k); ok && s.Value != k {
+				if s, ok := tb.Load(9, ptr(k)); ok && s.Value != k {
 					t.Errorf("key %d read %d", k, s.Value)
 					return
 				}
@@ -168,10 +168,14 @@ func TestLoadAllocatesNothing(t *testing.T) {
 	tb := New[string, int]()
 	tb.Store(3, Slot[string, int]{Key: "a", Seq: 1})
 	tb.Store(3, Slot[string, int]{Key: "b", Seq: 2})
+	a, b := "a", "b"
 	allocs := testing.AllocsPerRun(100, func() {
-		tb.Load(3, "a")
-		tb.Load(3, "b")
+		tb.Load(3, &a)
+		tb.Load(3, &b)
 		tb.LoadSeq(3, 2)
 	})
 	assert.Zero(t, allocs)
 }
+
+// ptr returns a pointer to a copy of v, for Load's key.
+func ptr[T any](v T) *T { return &v }
