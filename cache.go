@@ -267,7 +267,10 @@ func (c *Cache[V]) Get(k Key) (rec Record[V], err error) {
 	}
 	h := hashKey(k)
 	s := &c.shards[c.shardIndex(h)]
-	e, ok := s.table.Load(h, &k)
+	e, ok := s.table.Probe(h)
+	if ok && !e.Holds(&k) {
+		e, ok = s.table.Load(h, &k) // k's hash is shared, or held by another key
+	}
 	if !ok || !c.alive(e.Value.expiresAt) {
 		return Record[V]{}, c.getMissed(s, h, e, ok)
 	}

@@ -128,7 +128,10 @@ func (c *Cache[V]) resolve(ctx context.Context, k Key, load Loader[V], fallbacks
 		return c.resolveClosed(Resolution[V]{Key: k, Shard: shard}, fallbacks)
 	}
 	s := &c.shards[shard]
-	e, held := s.table.Load(h, &k)
+	e, held := s.table.Probe(h)
+	if held && !e.Holds(&k) {
+		e, held = s.table.Load(h, &k) // k's hash is shared, or held by another key
+	}
 	if held && c.alive(e.Value.expiresAt) {
 		c.stats.stripe().hits.Add(1)
 		return Resolution[V]{Route: e.Value.route, Key: k, Shard: shard}, nil

@@ -135,6 +135,19 @@ func (t *Table[K, V]) loadShared(h uint64, k K, marker bool) (Slot[K, V], bool) 
 	return Slot[K, V]{}, false // the group dissolved: k is not held
 }
 
+// Probe returns the slot the primary map holds for h: the slot of a key k
+// when it Holds k, as it does for every key whose hash no other key
+// shares. Anything else (nothing held, a marker, another key's slot) is
+// Load's to sort out: a caller that finds a slot that does not hold its key
+// calls Load, and one that finds nothing has a miss. Probe exists for the
+// cache's hit path: it is inlined, while Load is too large to be, and
+// Load's call and the copy of its 96-byte result measured 7.7 % of a hit on
+// keys held in the CPU's caches.
+func (t *Table[K, V]) Probe(h uint64) (Slot[K, V], bool) { return t.primary.Load(h) }
+
+// Holds reports whether s is k's slot, not a marker.
+func (s *Slot[K, V]) Holds(k *K) bool { return s.Seq != 0 && s.Key == *k }
+
 // LoadSeq returns the slot stored under hash h by the write seq, if that
 // write is still current. Lock-free for a hash one key holds; a group's
 // index by seq is read under the group's lock, which maintenance, the only

@@ -179,3 +179,39 @@ func TestLoadAllocatesNothing(t *testing.T) {
 
 // ptr returns a pointer to a copy of v, for Load's key.
 func ptr[T any](v T) *T { return &v }
+
+// TestProbeHoldsOnlyItsKey checks the hit path's shortcut against Load: a
+// probed slot holds a key only when Load would return that same slot, and a
+// probe that finds nothing means Load finds nothing either.
+func TestProbeHoldsOnlyItsKey(t *testing.T) {
+	tb := New[string, int]()
+	tb.Store(1, Slot[string, int]{Key: "alone", Seq: 1, Value: 10})
+	tb.Store(2, Slot[string, int]{Key: "first", Seq: 2, Value: 20})
+	tb.Store(2, Slot[string, int]{Key: "second", Seq: 3, Value: 30}) // hash 2 now has a group
+	for _, tc := range []struct {
+		name  string
+		h     uint64
+		key   string
+		holds bool // the probe alone answers
+		found bool // Load finds the key
+	}{
+		{"a hash with one key", 1, "alone", true, true},
+		{"another key with that hash", 1, "other", false, false},
+		{"a shared hash: the marker holds no key", 2, "first", false, true},
+		{"a shared hash, a key not in its group", 2, "third", false, false},
+		{"a hash with nothing", 3, "none", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probed, ok := tb.Probe(tc.h)
+			assert.Equal(t, tc.holds, ok && probed.Holds(&tc.key))
+			loaded, found := tb.Load(tc.h, &tc.key)
+			assert.Equal(t, tc.found, found)
+			if tc.holds {
+				assert.Equal(t, loaded, probed)
+			}
+			if !ok {
+				assert.False(t, found, "nothing probed, yet Load found the key")
+			}
+		})
+	}
+}
