@@ -63,6 +63,7 @@ func contenders() []contender {
 		{name: "gocache", open: openGoCache},
 		{name: "lru", open: openExpirableLRU, bounded: true},
 		{name: "floor", open: openFloor, floor: true},
+		{name: "floorget", open: openFloorGet, floor: true},
 		{name: "xsyncmap", open: openXsyncMap, floor: true},
 		{name: "syncmap", open: openSyncMap, floor: true},
 	}

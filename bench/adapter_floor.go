@@ -100,13 +100,14 @@ func (a *floorAdapter) Close() {
 // goroutine stores the nanoseconds since start every millisecond, and a
 // reader pays one atomic load.
 type floorClock struct {
+	start time.Time    // nanos counts from here
 	nanos atomic.Int64 // written only by the ticking goroutine
 	done  chan struct{}
 }
 
 func startFloorClock() *floorClock {
-	c := &floorClock{done: make(chan struct{})}
 	start := time.Now()
+	c := &floorClock{start: start, done: make(chan struct{})}
 	go func() {
 		ticker := time.NewTicker(time.Millisecond)
 		defer ticker.Stop()

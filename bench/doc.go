@@ -5,7 +5,8 @@
 // Every cache sits behind one small interface, cacheUnderTest, with one
 // adapter file per cache (adapter_*.go) that configures it with a TTL and a
 // capacity the way its documentation recommends; adapter_floor.go is
-// routecache's design with nothing around it. The workloads live in the
+// routecache's design with nothing around it, and adapter_floorget.go that
+// floor answering a Get as the SPEC asks. The workloads live in the
 // _test.go files; the throughput ones share one RunParallel scaffold
 // (runParallel in harness_test.go), so -cpu 1,2,4 shows how each cache
 // scales. Sizes come from environment variables (see config.go), which lets

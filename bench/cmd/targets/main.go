@@ -34,6 +34,10 @@ type target struct {
 // Prune's cost at 1M held against its cost at 10k.
 var targets = []target{
 	{`ReadHit/cache=routecache`, "routecache", "floor", "ns/op", 0, false},
+	{`ReadHit/cache=routecache`, "routecache", "floorget", "ns/op", 0, false},
+	{`ReadHit/cache=floorget`, "floorget", "xsyncmap", "ns/op", 0, false},
+	{`ReadHit/cache=floorget`, "floorget", "otter", "ns/op", 0, false},
+	{`ReadHit/cache=floor`, "floor", "xsyncmap", "ns/op", 0, false},
 	{`ReadHit/cache=routecache`, "routecache", "xsyncmap", "ns/op", 1.10, false},
 	{`ReadHit/cache=routecache`, "routecache", "otter", "ns/op", 0.75, false},
 	{`Resolve/path=exact`, "Resolve/path=exact", "ReadHit/cache=xsyncmap", "ns/op", 1.10, false},
