@@ -245,6 +245,9 @@ type Record[V any] struct {
 	ExpiresAt time.Time
 }
 
+// record is v as a Record. Get builds the same Record in its own result
+// instead of calling this: a Record returned by a call is copied through
+// memory (see Get).
 func (c *Cache[V]) record(v *stored[V]) Record[V] {
 	return Record[V]{Route: v.route, UpdatedAt: c.timeAt(v.updatedAt), ExpiresAt: c.timeAt(v.expiresAt)}
 }

@@ -23,9 +23,6 @@ type floorGetAdapter struct {
 	hits   [floorStripes]paddedSequence
 }
 
-// floorMaxKeyBytes is routecache's default MaxKeyBytes.
-const floorMaxKeyBytes = 1024
-
 func openFloorGet(opts cacheOptions) (cacheUnderTest, error) {
 	floor, err := openFloor(opts)
 	if err != nil {
@@ -43,7 +40,7 @@ func (a *floorGetAdapter) Get(k *benchKey) (*route, bool) {
 // otherwise.
 func (a *floorGetAdapter) get(k *routecache.Key) (routecache.Record[*route], error) {
 	if k.Channel == "" || k.Bridge == "" || k.Room == "" ||
-		len(k.Channel)+len(k.Bridge)+len(k.Room)+len(k.Thread) > floorMaxKeyBytes {
+		len(k.Channel)+len(k.Bridge)+len(k.Room)+len(k.Thread) > routecache.DefaultMaxKeyBytes {
 		return routecache.Record[*route]{}, routecache.ErrInvalidKey
 	}
 	if a.closed.Load() {

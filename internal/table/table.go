@@ -115,11 +115,11 @@ func (t *Table[K, V]) Collisions() int64 { return t.collisions.Load() }
 // copy of a Key or a Slot showed in the profile of a cache hit.
 func (t *Table[K, V]) Load(h uint64, k *K) (Slot[K, V], bool) {
 	s, ok := t.primary.Load(h)
-	// s.Seq is tested in place of s.isMarker(), whose value receiver
-	// copied the Slot once more.
-	if ok && s.Seq != 0 && s.Key == *k {
+	if ok && s.Holds(k) {
 		return s, true
 	}
+	// s.Seq == 0 is isMarker, whose value receiver would copy the Slot
+	// once more (12 more 16-byte moves in the compiled Load).
 	return t.loadShared(h, *k, ok && s.Seq == 0)
 }
 
@@ -140,9 +140,9 @@ func (t *Table[K, V]) loadShared(h uint64, k K, marker bool) (Slot[K, V], bool) 
 // shares. Anything else (nothing held, a marker, another key's slot) is
 // Load's to sort out: a caller that finds a slot that does not hold its key
 // calls Load, and one that finds nothing has a miss. Probe exists for the
-// cache's hit path: it is inlined, while Load is too large to be, and
-// Load's call and the copy of its 96-byte result measured 7.7 % of a hit on
-// keys held in the CPU's caches.
+// cache's hit path: it is inlined, while Load is too large to be; reading
+// through Probe made a hit on keys held in the CPU's caches 6.8 % faster
+// (bench/results-notes.md).
 func (t *Table[K, V]) Probe(h uint64) (Slot[K, V], bool) { return t.primary.Load(h) }
 
 // Holds reports whether s is k's slot, not a marker.
