@@ -11,9 +11,8 @@ import "sync"
 // TTLs. All fields are guarded by mu.
 type segment struct {
 	mu    sync.Mutex
-	index int64  // the segment index this ring slot holds now
-	run   []Node // run[head:] is in the wheel's order
-	head  int
+	index int64     // the segment index this ring slot holds now
+	run   nodeQueue // in the wheel's order
 	heap  nodeHeap
 }
 
@@ -21,35 +20,28 @@ type segment struct {
 // reuse; larger ones are released so memory follows live entries.
 const keptCapacity = 256
 
-func (s *segment) len() int { return len(s.run) - s.head + len(s.heap) }
+func (s *segment) len() int { return s.run.len() + len(s.heap) }
 
 func (s *segment) push(n Node) {
-	if r := s.run[s.head:]; len(r) > 0 && n.before(r[len(r)-1]) {
+	if s.run.len() > 0 && n.before(s.run.back()) {
 		s.heap.push(n)
 		return
 	}
-	if len(s.run) == cap(s.run) && s.head > 0 && s.head >= len(s.run)/2 {
-		// Reuse the consumed front instead of growing: amortised O(1),
-		// since at least half the slice is moved over each time.
-		kept := copy(s.run, s.run[s.head:])
-		clear(s.run[kept:])
-		s.run, s.head = s.run[:kept], 0
-	}
-	s.run = append(s.run, n)
+	s.run.push(n)
 }
 
 // first returns the segment's first node in the wheel's order, and whether
 // it comes from the heap. The segment must not be empty.
 func (s *segment) first() (Node, bool) {
 	switch {
-	case s.head == len(s.run):
+	case s.run.len() == 0:
 		return s.heap[0], true
 	case len(s.heap) == 0:
-		return s.run[s.head], false
-	case s.heap[0].before(s.run[s.head]):
+		return s.run.front(), false
+	case s.heap[0].before(s.run.front()):
 		return s.heap[0], true
 	}
-	return s.run[s.head], false
+	return s.run.front(), false
 }
 
 // pop removes and returns the first node. The segment must not be empty.
@@ -58,11 +50,7 @@ func (s *segment) pop() Node {
 	if fromHeap {
 		s.heap.pop()
 	} else {
-		s.run[s.head] = Node{}
-		s.head++
-	}
-	if s.head == len(s.run) {
-		s.resetRun()
+		s.run.pop(keptCapacity)
 	}
 	if len(s.heap) == 0 && cap(s.heap) > keptCapacity {
 		s.heap = nil
@@ -70,37 +58,27 @@ func (s *segment) pop() Node {
 	return n
 }
 
-func (s *segment) resetRun() {
-	if cap(s.run) > keptCapacity {
-		s.run = nil
-	} else {
-		s.run = s.run[:0]
-	}
-	s.head = 0
-}
-
 // detach takes every node out of the segment, leaving it empty.
-func (s *segment) detach() (run []Node, heap nodeHeap) {
-	run, heap = s.run[s.head:], s.heap
-	s.run, s.head, s.heap = nil, 0, nil
+func (s *segment) detach() (run nodeQueue, heap nodeHeap) {
+	run, heap = s.run, s.heap
+	s.run, s.heap = nodeQueue{}, nil
 	return run, heap
 }
 
 // restore puts back nodes taken by detach, after whatever was pushed since.
 // A run comes back as the run if nothing was pushed to the run meanwhile
 // or it ends before the new run starts; otherwise its nodes join the heap.
-func (s *segment) restore(run []Node, heap nodeHeap) {
-	if len(run) > 0 {
-		pushed := s.run[s.head:]
+func (s *segment) restore(run nodeQueue, heap nodeHeap) {
+	if run.len() > 0 {
+		pushed := s.run
 		switch {
-		case len(pushed) == 0:
-			s.run, s.head = run, 0
-		case !pushed[0].before(run[len(run)-1]):
-			s.run, s.head = append(run, pushed...), 0
+		case pushed.len() == 0:
+			s.run = run
+		case !pushed.front().before(run.back()):
+			pushed.each(run.push)
+			s.run = run
 		default:
-			for _, n := range run {
-				s.heap.push(n)
-			}
+			run.each(s.heap.push)
 		}
 	}
 	if len(heap) > 0 {

@@ -329,7 +329,7 @@ func (w *Wheel) CompactSlot(i int, keep func(Node) bool) {
 	}
 	run, heap := s.detach()
 	s.mu.Unlock()
-	run = filterNodes(run, keep)
+	run.filter(keep)
 	heap.filter(keep)
 	s.mu.Lock()
 	s.restore(run, heap)

@@ -202,7 +202,7 @@ func TestEmptiedSegmentsReleaseMemory(t *testing.T) {
 	drainDue(w, 1<<20, 1000)
 	for i := range w.ring.Load() {
 		s := &w.ring.Load()[i]
-		assert.LessOrEqual(t, cap(s.run), keptCapacity)
+		assert.LessOrEqual(t, s.run.capacity(), keptCapacity)
 		assert.LessOrEqual(t, cap(s.heap), keptCapacity)
 	}
 }
