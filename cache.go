@@ -98,7 +98,7 @@ func New[V any](cfg Config[V]) (*Cache[V], error) {
 		shardSeed:   cfg.ShardSeed,
 		ttl:         int64(cfg.TTL),
 		maxEntries:  int64(cfg.MaxEntriesPerShard),
-		maxKeyBytes: cfg.MaxKeyBytes,
+		maxKeyBytes: int(min(uint64(cfg.MaxKeyBytes), maxKeyBytesLimit)),
 		validate:    cfg.Validate,
 		onEvict:     cfg.OnEvict,
 		clock:       cfg.Clock,
@@ -271,8 +271,8 @@ func (c *Cache[V]) Get(k Key) (rec Record[V], err error) {
 	h := hashKey(k)
 	s := &c.shards[c.shardIndex(h)]
 	e, ok := s.table.Probe(h)
-	if ok && !e.Holds(&k) {
-		e, ok = s.table.Load(h, &k) // k's hash is shared, or held by another key
+	if ok && !holds(&e, &k) {
+		e, ok = s.table.LoadShared(h, &k, e.Seq == 0) // k's hash is shared, or held by another key
 	}
 	if !ok || !c.alive(e.Value.expiresAt) {
 		return Record[V]{}, c.getMissed(s, h, e, ok)
@@ -309,7 +309,7 @@ func (c *Cache[V]) getMissed(s *shard[V], h uint64, e entry[V], held bool) error
 // overwritten meanwhile, and counts it as stale.
 func (c *Cache[V]) dropExpired(s *shard[V], h uint64, e entry[V]) {
 	c.stats.stripe().stale.Add(1)
-	old, ok := s.remove(h, e.Key, func(cur entry[V]) bool { return cur.Seq == e.Seq })
+	old, ok := s.remove(h, e.Name.Key(), func(cur entry[V]) bool { return cur.Seq == e.Seq })
 	if !ok {
 		return
 	}
@@ -406,7 +406,7 @@ func (c *Cache[V]) All() iter.Seq2[Key, Record[V]] {
 				if e.Value.expiresAt <= now {
 					return true
 				}
-				more = yield(e.Key, c.record(&e.Value))
+				more = yield(e.Name.Key(), c.record(&e.Value))
 				return more
 			})
 			if !more {

@@ -2,6 +2,7 @@ package routecache
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -13,7 +14,7 @@ type Config[V any] struct {
 	TTL                time.Duration // default route lifetime; 0: 30 minutes
 	MaxEntriesPerShard int           // 0: 10,000
 	PruneInterval      time.Duration // background sweep of expired routes; 0: 30 s; <0: none
-	MaxKeyBytes        int           // longest key accepted, all fields together; 0: 1024
+	MaxKeyBytes        int           // longest key accepted, all fields together; 0: 1024; above math.MaxUint32: math.MaxUint32
 	// Clock, if set, is read on every operation that needs the time; nil
 	// means the process's monotonic clock, read through a coarse reading
 	// on the hot path (see Cache). Tests pass a FakeClock.
@@ -61,6 +62,10 @@ const (
 	// cannot make New allocate without bound.
 	MaxShards = 1 << 14
 )
+
+// maxKeyBytesLimit is the most MaxKeyBytes a cache uses, whatever Config
+// asks: an entry keeps its key's field lengths as uint32 (keyName).
+const maxKeyBytesLimit = math.MaxUint32
 
 // withDefaults returns cfg with every zero field set to its default.
 func (cfg Config[V]) withDefaults(procs int) Config[V] {

@@ -131,7 +131,7 @@ func (c *Cache[V]) loadRoute(ctx context.Context, s *shard[V], h uint64, k Key, 
 			// A load may have stored k between this caller's miss and the
 			// lock; looking again under the lock is what keeps its callers
 			// to one load.
-			if e, ok := s.table.Load(h, &k); ok && c.alive(e.Value.expiresAt) {
+			if e, ok := s.load(h, &k); ok && c.alive(e.Value.expiresAt) {
 				g.mu.Unlock()
 				return loadResult[V]{route: e.Value.route, held: true}, nil
 			}

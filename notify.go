@@ -48,7 +48,7 @@ func (c *Cache[V]) noteRemoval(e entry[V], reason EvictReason, out *removals[V])
 		st.expirations.Add(1)
 	}
 	if c.onEvict != nil {
-		out.add(e.Key, e.Value.route, reason)
+		out.add(e.Name.Key(), e.Value.route, reason)
 	}
 }
 

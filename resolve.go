@@ -129,8 +129,8 @@ func (c *Cache[V]) resolve(ctx context.Context, k Key, load Loader[V], fallbacks
 	}
 	s := &c.shards[shard]
 	e, held := s.table.Probe(h)
-	if held && !e.Holds(&k) {
-		e, held = s.table.Load(h, &k) // k's hash is shared, or held by another key
+	if held && !holds(&e, &k) {
+		e, held = s.table.LoadShared(h, &k, e.Seq == 0) // k's hash is shared, or held by another key
 	}
 	if held && c.alive(e.Value.expiresAt) {
 		c.stats.stripe().hits.Add(1)
@@ -201,7 +201,7 @@ func (r Resolution[V]) answer(route V, source Source, reason Reason) Resolution[
 func (c *Cache[V]) resolveRoom(room Key, res *Resolution[V]) (V, bool) {
 	rh := hashKey(room)
 	rs := &c.shards[c.shardIndex(rh)]
-	e, ok := rs.table.Load(rh, &room)
+	e, ok := rs.load(rh, &room)
 	if !ok {
 		var zero V
 		return zero, false

@@ -15,27 +15,31 @@ type stored[V any] struct {
 	expiresAt int64 // ns since the cache's epoch; alive while after now
 }
 
-// entry is one stored write: the key, the shard's sequence number of the
-// write, and what was written. Immutable once published: a Set publishes
-// a new entry, never edits one.
+// entry is one stored write: the key's name, the shard's sequence number
+// of the write, and what was written. Immutable once published: a Set
+// publishes a new entry, never edits one.
 //
 // Bytes per entry on amd64 with an 8-byte route (a pointer), the key
 // strings' own bytes excluded: the map's entry object holds the hash (8),
-// the Key (64), the seq (8) and stored (24): 104 bytes, in the 112-byte
-// size class; the map's bucket slot, 8 bytes at a load between 0.375 and
-// 0.75 per 5-slot bucket; and the wheel node (24). TestEntryAndShardLayout
-// checks the sizes; the Memory benchmark measures the whole (see
-// bench/results-notes.md). Keying the map by the 64-bit hash instead of
-// the Key is what lets a wheel node find its entry without carrying the
-// Key.
-type entry[V any] = table.Slot[Key, stored[V]]
+// the key's name (48, see keyName), the seq (8) and stored (24): 88 bytes,
+// in the 96-byte size class; the map's bucket slot, 8 bytes at a load
+// between 0.375 and 0.75 per 5-slot bucket; and the wheel node (24).
+// TestEntryAndShardLayout checks the sizes; the Memory benchmark measures
+// the whole (see bench/results-notes.md). Keying the map by the 64-bit
+// hash instead of the Key is what lets a wheel node find its entry
+// without carrying the Key.
+type entry[V any] = table.Slot[keyName, stored[V]]
+
+// holds reports whether e, found under k's hash, is k's entry: not a
+// collision group's marker, and named k.
+func holds[V any](e *entry[V], k *Key) bool { return e.Seq != 0 && e.Name.is(k) }
 
 // shard is one independent part of the cache: a table, an expiry wheel, a
 // write sequence and the count of stale wheel nodes. Operations on
 // different shards share nothing.
 type shard[V any] struct {
-	table *table.Table[Key, stored[V]] // set at construction; counts the entries
-	wheel *wheel.Wheel                 // set at construction
+	table *table.Table[Key, keyName, stored[V]] // set at construction; counts the entries
+	wheel *wheel.Wheel                          // set at construction
 
 	// The pointers above are read by every operation; the counters below
 	// are written by every write. The padding keeps them on different
@@ -60,7 +64,7 @@ type shard[V any] struct {
 }
 
 func newShard[V any](segmentShift uint, now int64) shard[V] {
-	return shard[V]{table: table.New[Key, stored[V]](), wheel: wheel.New(segmentShift, now)}
+	return shard[V]{table: table.New[Key, keyName, stored[V]](), wheel: wheel.New(segmentShift, now)}
 }
 
 // size is the number of entries the shard holds. Never negative; it may
@@ -71,13 +75,22 @@ func (s *shard[V]) size() int64 { return s.table.Len() }
 // not evict; the caller runs afterWrite.
 func (s *shard[V]) store(h uint64, k Key, route V, now, expiresAt int64) {
 	seq := s.seq.Add(1)
-	_, replaced := s.table.Store(h, entry[V]{Key: k, Seq: seq, Value: stored[V]{route, now, expiresAt}})
+	_, replaced := s.table.Store(h, entry[V]{Name: nameOf(&k), Seq: seq, Value: stored[V]{route, now, expiresAt}})
 	// The node is filed after the entry is published, so whoever takes the
 	// node finds the entry.
 	s.wheel.Add(wheel.Node{Hash: h, Seq: seq, ExpiresAt: expiresAt})
 	if replaced {
 		s.stale.Add(1)
 	}
+}
+
+// load returns k's entry, whose hash is h. Lock-free; allocates nothing.
+func (s *shard[V]) load(h uint64, k *Key) (entry[V], bool) {
+	e, ok := s.table.Probe(h)
+	if ok && holds(&e, k) {
+		return e, true
+	}
+	return s.table.LoadShared(h, k, ok && e.Seq == 0)
 }
 
 // remove removes k's entry if accept accepts it.

@@ -11,86 +11,88 @@ import (
 // runs under mu, which also guards the index by seq. A group that becomes
 // empty dissolves: its marker leaves the primary map and it is marked
 // dead, so a writer that found it before it went starts again.
-type group[K comparable, V any] struct {
-	byKey *xsync.MapOf[K, Slot[K, V]] // written under mu, read lock-free
+type group[K comparable, N Name[K], V any] struct {
+	byKey *xsync.MapOf[K, Slot[N, V]] // by the names' keys; written under mu, read lock-free
 
 	mu    sync.Mutex
 	bySeq map[uint64]K // the current write's seq of every key; guarded by mu
 	dead  bool         // dissolved; guarded by mu
 }
 
-func newGroup[K comparable, V any](slots ...Slot[K, V]) *group[K, V] {
-	g := &group[K, V]{byKey: xsync.NewMapOf[K, Slot[K, V]](), bySeq: make(map[uint64]K, len(slots))}
+func newGroup[K comparable, N Name[K], V any](slots ...Slot[N, V]) *group[K, N, V] {
+	g := &group[K, N, V]{byKey: xsync.NewMapOf[K, Slot[N, V]](), bySeq: make(map[uint64]K, len(slots))}
 	for _, s := range slots {
-		g.byKey.Store(s.Key, s)
-		g.bySeq[s.Seq] = s.Key
+		k := s.Name.Key()
+		g.byKey.Store(k, s)
+		g.bySeq[s.Seq] = k
 	}
 	return g
 }
 
-func (g *group[K, V]) load(k K) (Slot[K, V], bool) { return g.byKey.Load(k) }
+func (g *group[K, N, V]) load(k K) (Slot[N, V], bool) { return g.byKey.Load(k) }
 
-func (g *group[K, V]) loadSeq(seq uint64) (Slot[K, V], bool) {
+func (g *group[K, N, V]) loadSeq(seq uint64) (Slot[N, V], bool) {
 	g.mu.Lock()
 	k, ok := g.bySeq[seq]
 	g.mu.Unlock()
 	if !ok {
-		return Slot[K, V]{}, false
+		return Slot[N, V]{}, false
 	}
 	s, ok := g.byKey.Load(k)
 	if !ok || s.Seq != seq {
-		return Slot[K, V]{}, false
+		return Slot[N, V]{}, false
 	}
 	return s, true
 }
 
-// store stores s in the group; done is false if the group had dissolved.
-func (g *group[K, V]) store(t *Table[K, V], s Slot[K, V]) (old Slot[K, V], replaced, done bool) {
+// store stores s, the slot of k, in the group; done is false if the group
+// had dissolved.
+func (g *group[K, N, V]) store(t *Table[K, N, V], k K, s Slot[N, V]) (old Slot[N, V], replaced, done bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.dead {
-		return Slot[K, V]{}, false, false
+		return Slot[N, V]{}, false, false
 	}
-	old, replaced = g.byKey.Load(s.Key)
+	old, replaced = g.byKey.Load(k)
 	if replaced {
 		delete(g.bySeq, old.Seq)
 	} else {
 		t.count.Add(1)
 		t.collisions.Add(1)
 	}
-	g.bySeq[s.Seq] = s.Key
-	g.byKey.Store(s.Key, s)
+	g.bySeq[s.Seq] = k
+	g.byKey.Store(k, s)
 	return old, replaced, true
 }
 
 // remove removes k from the group if accept accepts its slot, and
 // dissolves the group once it is empty.
-func (g *group[K, V]) remove(t *Table[K, V], h uint64, k K, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
+func (g *group[K, N, V]) remove(t *Table[K, N, V], h uint64, k K, accept func(Slot[N, V]) bool) (Slot[N, V], bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.dead {
-		return Slot[K, V]{}, false // dissolved: it held nothing
+		return Slot[N, V]{}, false // dissolved: it held nothing
 	}
 	return g.removeLocked(t, h, k, accept)
 }
 
 // removeSeq removes the slot written by seq, if it is still its key's, in
 // one hold of the lock: the index names the key, the map gives the slot.
-func (g *group[K, V]) removeSeq(t *Table[K, V], h, seq uint64, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
+func (g *group[K, N, V]) removeSeq(t *Table[K, N, V], h, seq uint64, accept func(Slot[N, V]) bool) (Slot[N, V], bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	k, ok := g.bySeq[seq]
 	if g.dead || !ok {
-		return Slot[K, V]{}, false
+		return Slot[N, V]{}, false
 	}
-	return g.removeLocked(t, h, k, func(s Slot[K, V]) bool { return s.Seq == seq && accept(s) })
+	return g.removeLocked(t, h, k, func(s Slot[N, V]) bool { return s.Seq == seq && accept(s) })
 }
 
 // removeLocked is remove's work; caller holds mu and has checked dead.
-func (g *group[K, V]) removeLocked(t *Table[K, V], h uint64, k K, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
+func (g *group[K, N, V]) removeLocked(t *Table[K, N, V], h uint64, k K, accept func(Slot[N, V]) bool) (Slot[N, V], bool) {
 	s, ok := g.byKey.Load(k)
 	if !ok || !accept(s) {
-		return Slot[K, V]{}, false
+		return Slot[N, V]{}, false
 	}
 	g.byKey.Delete(k)
 	delete(g.bySeq, s.Seq)
@@ -107,9 +109,9 @@ func (g *group[K, V]) removeLocked(t *Table[K, V], h uint64, k K, accept func(Sl
 // for h forms only under that lock, so the one deleted is this one. Caller
 // holds mu; the primary bucket lock is taken inside it, never the other
 // way round.
-func (g *group[K, V]) dissolve(t *Table[K, V], h uint64) {
+func (g *group[K, N, V]) dissolve(t *Table[K, N, V], h uint64) {
 	g.dead = true
-	t.primary.Compute(h, func(cur Slot[K, V], loaded bool) (Slot[K, V], bool) {
+	t.primary.Compute(h, func(cur Slot[N, V], loaded bool) (Slot[N, V], bool) {
 		if !loaded || !cur.isMarker() {
 			return cur, !loaded
 		}

@@ -25,30 +25,46 @@ import (
 	"github.com/puzpuzpuz/xsync/v3"
 )
 
-// Slot is what the table stores for a key: the key, the sequence number of
-// the write that stored it, and the caller's value. Slots are immutable
-// once stored: a write stores a new slot. Seq 0 is reserved: the callers'
-// sequence numbers start at 1.
-type Slot[K comparable, V any] struct {
-	Key   K
+// Name is what a slot keeps of its key K: it may take less room than K
+// (the cache's names a four-string key in 48 bytes instead of 64), it
+// tells whether it names a given K, and it gives the K back. The table
+// compares keys only through Names, and keys the maps of its collision
+// groups by the K that Key returns.
+type Name[K any] interface {
+	// Names reports whether the name is k's. Called by writes; it must
+	// not allocate. k comes by value: a pointer passed to a method of a
+	// type parameter escapes, and the caller's key would move to the
+	// heap.
+	Names(k K) bool
+	// Key returns the key the name was made from.
+	Key() K
+}
+
+// Slot is what the table stores for a key: the key's name, the sequence
+// number of the write that stored it, and the caller's value. Slots are
+// immutable once stored: a write stores a new slot. Seq 0 is reserved: the
+// callers' sequence numbers start at 1.
+type Slot[N, V any] struct {
+	Name  N
 	Seq   uint64
 	Value V
 }
 
 // isMarker reports whether s is the primary slot of a hash whose keys live
 // in a collision group.
-func (s Slot[K, V]) isMarker() bool { return s.Seq == 0 }
+func (s Slot[N, V]) isMarker() bool { return s.Seq == 0 }
 
 // Table maps keys to slots. The zero Table is not usable; create it with
 // New. Every method is safe for concurrent use.
-type Table[K comparable, V any] struct {
-	primary *xsync.MapOf[uint64, Slot[K, V]] // set by New
+// K is the key type, N the name a slot keeps of a key.
+type Table[K comparable, N Name[K], V any] struct {
+	primary *xsync.MapOf[uint64, Slot[N, V]] // set by New
 	// groups holds the collision group of every hash whose primary slot is
 	// a marker. A group is stored here before its marker is published and
 	// deleted after the marker is, so a reader that meets a marker finds
 	// its group. The map is made by the first collision (groupMap): most
 	// tables never have one, and an xsync map costs about 2.5 KiB empty.
-	groups atomic.Pointer[xsync.MapOf[uint64, *group[K, V]]]
+	groups atomic.Pointer[xsync.MapOf[uint64, *group[K, N, V]]]
 
 	// The counts are written by inserts and removals; the padding keeps
 	// them off the cache line of the pointers above, which every read
@@ -65,14 +81,14 @@ type Table[K comparable, V any] struct {
 }
 
 // New returns an empty table.
-func New[K comparable, V any]() *Table[K, V] {
-	return &Table[K, V]{
-		primary: xsync.NewMapOfWithHasher[uint64, Slot[K, V]](mixHash),
+func New[K comparable, N Name[K], V any]() *Table[K, N, V] {
+	return &Table[K, N, V]{
+		primary: xsync.NewMapOfWithHasher[uint64, Slot[N, V]](mixHash),
 	}
 }
 
 // groupOf returns the collision group of hash h, if it has one.
-func (t *Table[K, V]) groupOf(h uint64) (*group[K, V], bool) {
+func (t *Table[K, N, V]) groupOf(h uint64) (*group[K, N, V], bool) {
 	m := t.groups.Load()
 	if m == nil {
 		return nil, false
@@ -82,11 +98,11 @@ func (t *Table[K, V]) groupOf(h uint64) (*group[K, V], bool) {
 
 // groupMap returns the map of collision groups, making it if no collision
 // has made it yet.
-func (t *Table[K, V]) groupMap() *xsync.MapOf[uint64, *group[K, V]] {
+func (t *Table[K, N, V]) groupMap() *xsync.MapOf[uint64, *group[K, N, V]] {
 	if m := t.groups.Load(); m != nil {
 		return m
 	}
-	t.groups.CompareAndSwap(nil, xsync.NewMapOfWithHasher[uint64, *group[K, V]](mixHash))
+	t.groups.CompareAndSwap(nil, xsync.NewMapOfWithHasher[uint64, *group[K, N, V]](mixHash))
 	return t.groups.Load()
 }
 
@@ -104,58 +120,48 @@ func mixHash(h, seed uint64) uint64 {
 
 // Len returns the number of keys held. It may count a key being inserted
 // before a reader can see it, and never goes below zero.
-func (t *Table[K, V]) Len() int64 { return t.count.Load() }
+func (t *Table[K, N, V]) Len() int64 { return t.count.Load() }
 
 // Collisions returns the number of keys held in collision groups.
-func (t *Table[K, V]) Collisions() int64 { return t.collisions.Load() }
-
-// Load returns the slot of *k, whose hash is h. Lock-free; allocates
-// nothing: one map read, three for a key whose hash is shared. k is a
-// pointer, and the shared-hash case is kept in loadShared, because every
-// copy of a Key or a Slot showed in the profile of a cache hit.
-func (t *Table[K, V]) Load(h uint64, k *K) (Slot[K, V], bool) {
-	s, ok := t.primary.Load(h)
-	if ok && s.Holds(k) {
-		return s, true
-	}
-	// s.Seq == 0 is isMarker, whose value receiver would copy the Slot
-	// once more (12 more 16-byte moves in the compiled Load).
-	return t.loadShared(h, *k, ok && s.Seq == 0)
-}
-
-// loadShared is Load for a slot that is not k's: k may be in the group of
-// a hash that several keys share.
-func (t *Table[K, V]) loadShared(h uint64, k K, marker bool) (Slot[K, V], bool) {
-	if !marker {
-		return Slot[K, V]{}, false
-	}
-	if g, ok := t.groupOf(h); ok {
-		return g.load(k)
-	}
-	return Slot[K, V]{}, false // the group dissolved: k is not held
-}
+func (t *Table[K, N, V]) Collisions() int64 { return t.collisions.Load() }
 
 // Probe returns the slot the primary map holds for h: the slot of a key k
-// when it Holds k, as it does for every key whose hash no other key
-// shares. Anything else (nothing held, a marker, another key's slot) is
-// Load's to sort out: a caller that finds a slot that does not hold its key
-// calls Load, and one that finds nothing has a miss. Probe exists for the
+// when its Seq is not 0 and its Name names k, as it is for every key whose
+// hash no other key shares. A slot with Seq 0 is the marker of a hash that
+// several keys share: their slots are LoadShared's to find. Another key's
+// slot, or nothing, is a miss. Lock-free; allocates nothing.
+//
+// The table has no Load that does both: it would compare through a method
+// of the type parameter N, whose pointer arguments escape, and the
+// caller's key would move to the heap. The caller compares with its own
+// concrete type instead. Probe exists for the
 // cache's hit path: it is inlined, while Load is too large to be; reading
 // through Probe made a hit on keys held in the CPU's caches 6.8 % faster
 // (bench/results-notes.md).
-func (t *Table[K, V]) Probe(h uint64) (Slot[K, V], bool) { return t.primary.Load(h) }
+func (t *Table[K, N, V]) Probe(h uint64) (Slot[N, V], bool) { return t.primary.Load(h) }
 
-// Holds reports whether s is k's slot, not a marker.
-func (s *Slot[K, V]) Holds(k *K) bool { return s.Seq != 0 && s.Key == *k }
+// LoadShared returns the slot of *k from the collision group of hash h,
+// given whether Probe found h's marker (marker false: there is no group to
+// look in, and the answer is a miss). Lock-free: two map reads. k is a
+// pointer because every copy of a Key showed in the profile of a hit.
+func (t *Table[K, N, V]) LoadShared(h uint64, k *K, marker bool) (Slot[N, V], bool) {
+	if !marker {
+		return Slot[N, V]{}, false
+	}
+	if g, ok := t.groupOf(h); ok {
+		return g.load(*k)
+	}
+	return Slot[N, V]{}, false // the group dissolved: k is not held
+}
 
 // LoadSeq returns the slot stored under hash h by the write seq, if that
 // write is still current. Lock-free for a hash one key holds; a group's
 // index by seq is read under the group's lock, which maintenance, the only
 // caller, can afford.
-func (t *Table[K, V]) LoadSeq(h, seq uint64) (Slot[K, V], bool) {
+func (t *Table[K, N, V]) LoadSeq(h, seq uint64) (Slot[N, V], bool) {
 	s, ok := t.primary.Load(h)
 	if !ok || (!s.isMarker() && s.Seq != seq) {
-		return Slot[K, V]{}, false
+		return Slot[N, V]{}, false
 	}
 	if !s.isMarker() {
 		return s, true
@@ -163,23 +169,24 @@ func (t *Table[K, V]) LoadSeq(h, seq uint64) (Slot[K, V], bool) {
 	if g, ok := t.groupOf(h); ok {
 		return g.loadSeq(seq)
 	}
-	return Slot[K, V]{}, false
+	return Slot[N, V]{}, false
 }
 
 // Store stores s for its key, whose hash is h, and returns the slot it
 // replaced. It allocates one object: the map's entry for the slot.
-func (t *Table[K, V]) Store(h uint64, s Slot[K, V]) (old Slot[K, V], replaced bool) {
+func (t *Table[K, N, V]) Store(h uint64, s Slot[N, V]) (old Slot[N, V], replaced bool) {
+	k := s.Name.Key()
 	for {
 		if cur, ok := t.primary.Load(h); ok && cur.isMarker() {
 			if g, ok := t.groupOf(h); ok {
-				if old, replaced, done := g.store(t, s); done {
+				if old, replaced, done := g.store(t, k, s); done {
 					return old, replaced
 				}
 			}
 			continue // the group dissolved meanwhile: start again
 		}
 		done := false
-		t.primary.Compute(h, func(cur Slot[K, V], loaded bool) (Slot[K, V], bool) {
+		t.primary.Compute(h, func(cur Slot[N, V], loaded bool) (Slot[N, V], bool) {
 			switch {
 			case !loaded:
 				t.count.Add(1)
@@ -187,18 +194,18 @@ func (t *Table[K, V]) Store(h uint64, s Slot[K, V]) (old Slot[K, V], replaced bo
 				return s, false
 			case cur.isMarker():
 				return cur, false // a group formed meanwhile: use it
-			case cur.Key == s.Key:
+			case cur.Name.Names(k):
 				old, replaced, done = cur, true, true
 				return s, false
 			}
 			// A second key for the hash: both move to a new group, which
 			// is published before the marker that points readers to it.
-			g := newGroup(cur, s)
+			g := newGroup[K](cur, s)
 			t.groupMap().Store(h, g)
 			t.count.Add(1)
 			t.collisions.Add(2)
 			done = true
-			return Slot[K, V]{}, false
+			return Slot[N, V]{}, false
 		})
 		if done {
 			return old, replaced
@@ -208,8 +215,8 @@ func (t *Table[K, V]) Store(h uint64, s Slot[K, V]) (old Slot[K, V], replaced bo
 
 // Remove removes k's slot if accept accepts it, and returns the removed
 // slot. accept runs under the lock that serialises the writes of h.
-func (t *Table[K, V]) Remove(h uint64, k K, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
-	return t.remove(h, func(s Slot[K, V]) bool { return s.Key == k }, func(g *group[K, V]) (Slot[K, V], bool) {
+func (t *Table[K, N, V]) Remove(h uint64, k K, accept func(Slot[N, V]) bool) (Slot[N, V], bool) {
+	return t.remove(h, func(s Slot[N, V]) bool { return s.Name.Names(k) }, func(g *group[K, N, V]) (Slot[N, V], bool) {
 		return g.remove(t, h, k, accept)
 	}, accept)
 }
@@ -218,8 +225,8 @@ func (t *Table[K, V]) Remove(h uint64, k K, accept func(Slot[K, V]) bool) (Slot[
 // write is still current and accept accepts it, whichever key it belongs
 // to: an expiry index knows a write only by hash and seq. A seq that is no
 // longer current costs one lock-free read.
-func (t *Table[K, V]) RemoveSeq(h, seq uint64, accept func(Slot[K, V]) bool) (Slot[K, V], bool) {
-	return t.remove(h, func(s Slot[K, V]) bool { return s.Seq == seq }, func(g *group[K, V]) (Slot[K, V], bool) {
+func (t *Table[K, N, V]) RemoveSeq(h, seq uint64, accept func(Slot[N, V]) bool) (Slot[N, V], bool) {
+	return t.remove(h, func(s Slot[N, V]) bool { return s.Seq == seq }, func(g *group[K, N, V]) (Slot[N, V], bool) {
 		return g.removeSeq(t, h, seq, accept)
 	}, accept)
 }
@@ -228,22 +235,22 @@ func (t *Table[K, V]) RemoveSeq(h, seq uint64, accept func(Slot[K, V]) bool) (Sl
 // it, or, for a hash with a group, does inGroup. A slot that does not
 // match is found by a lock-free read first: a Compute that kept it would
 // still rewrite it.
-func (t *Table[K, V]) remove(h uint64, matches func(Slot[K, V]) bool, inGroup func(*group[K, V]) (Slot[K, V], bool), accept func(Slot[K, V]) bool) (old Slot[K, V], removed bool) {
+func (t *Table[K, N, V]) remove(h uint64, matches func(Slot[N, V]) bool, inGroup func(*group[K, N, V]) (Slot[N, V], bool), accept func(Slot[N, V]) bool) (old Slot[N, V], removed bool) {
 	for {
 		cur, ok := t.primary.Load(h)
 		switch {
 		case !ok:
-			return Slot[K, V]{}, false
+			return Slot[N, V]{}, false
 		case cur.isMarker():
 			if g, ok := t.groupOf(h); ok {
 				return inGroup(g)
 			}
 			continue // the group dissolved meanwhile: look again
 		case !matches(cur):
-			return Slot[K, V]{}, false
+			return Slot[N, V]{}, false
 		}
 		retry := false
-		t.primary.Compute(h, func(cur Slot[K, V], loaded bool) (Slot[K, V], bool) {
+		t.primary.Compute(h, func(cur Slot[N, V], loaded bool) (Slot[N, V], bool) {
 			switch {
 			case !loaded:
 				return cur, true // gone meanwhile; deleting nothing stores nothing
@@ -267,17 +274,17 @@ func (t *Table[K, V]) remove(h uint64, matches func(Slot[K, V]) bool, inGroup fu
 // like xsync's Range: a slot stored or removed meanwhile may or may not be
 // seen, and a key whose hash gained a group meanwhile may be seen twice.
 // f runs outside every lock.
-func (t *Table[K, V]) Range(f func(Slot[K, V]) bool) {
+func (t *Table[K, N, V]) Range(f func(Slot[N, V]) bool) {
 	more := true
-	t.primary.Range(func(_ uint64, s Slot[K, V]) bool {
+	t.primary.Range(func(_ uint64, s Slot[N, V]) bool {
 		if !s.isMarker() {
 			more = f(s)
 		}
 		return more
 	})
 	if more && t.collisions.Load() > 0 {
-		t.groupMap().Range(func(_ uint64, g *group[K, V]) bool {
-			g.byKey.Range(func(_ K, s Slot[K, V]) bool {
+		t.groupMap().Range(func(_ uint64, g *group[K, N, V]) bool {
+			g.byKey.Range(func(_ K, s Slot[N, V]) bool {
 				more = f(s)
 				return more
 			})
