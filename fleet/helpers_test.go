@@ -33,7 +33,11 @@ func join(t testing.TB, url string, cfg fleet.Config[string]) (*fleet.Member[str
 func joinCache(t testing.TB, url string, c *routecache.Cache[string], cfg fleet.Config[string]) (*fleet.Member[string], jetstream.JetStream) {
 	t.Helper()
 	js := connect(t, url)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Generous: CI runs these tests under the race detector beside the
+	// root module's, on two cores, and a join that creates a replicated
+	// bucket once took longer than 20 s there. A healthy join takes well
+	// under a second.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m, err := fleet.Join(ctx, js, c, cfg)
 	if err != nil {
