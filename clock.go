@@ -32,9 +32,11 @@ type Clock interface {
 // than that is checked against the monotonic clock itself. The refresher
 // runs no user code and no work that grows with the data, so nothing the
 // cache does, and no callback, can hold it back; only the Go scheduler can.
-// It parks after parkAfter refreshes (about a second after the lookup that
-// woke it), and while it is parked the reading is coarseUnknown, which sends
-// every check to the monotonic clock and wakes it.
+// It runs in rounds of parkAfter refreshes (about a second) and parks after
+// a round in whose second half no lookup was answered; while it is parked
+// the reading is coarseUnknown, which sends every check to the monotonic
+// clock and wakes it. A cache in steady use keeps its refresher running, so
+// its hot path does not fall back to the monotonic clock once a second.
 const (
 	coarseRefresh = time.Millisecond
 	trustWindow   = int64(time.Second)
@@ -136,14 +138,24 @@ func (c *Cache[V]) refreshCoarse(stop <-chan struct{}, done chan<- struct{}) {
 		case <-c.wakeUp:
 		default:
 		}
-		for range parkAfter {
-			select {
-			case <-stop:
-				return
-			case <-ticker.C:
+		for busy := true; busy; {
+			// Lookups are counted from the middle of the round: the one
+			// that woke the refresher counts itself after waking it, and
+			// must not keep an otherwise idle cache awake.
+			var seen uint64
+			for i := range parkAfter {
+				if i == parkAfter/2 {
+					seen = c.stats.lookups()
+				}
+				select {
+				case <-stop:
+					return
+				case <-ticker.C:
+				}
+				c.refresherWakeups.Add(1)
+				c.coarse.Store(int64(time.Since(c.epoch)))
 			}
-			c.refresherWakeups.Add(1)
-			c.coarse.Store(int64(time.Since(c.epoch)))
+			busy = c.stats.lookups() != seen
 		}
 		ticker.Stop()
 		c.coarse.Store(coarseUnknown)

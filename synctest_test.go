@@ -117,3 +117,27 @@ func TestIdleCPU(t *testing.T) {
 	time.Sleep(10 * time.Second)
 	t.Logf("100 idle caches: %v of CPU in 10 s", cpu()-start)
 }
+
+// A cache in steady use keeps its coarse reading: the refresher does not
+// park while lookups go on, so the hot path never falls back to the
+// monotonic clock to wake it; once the lookups stop, it parks.
+func TestRefresherStaysAwakeWhileUsed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, err := New(Config[string]{PruneInterval: -1})
+		require.NoError(t, err)
+		defer c.Close()
+		k := key("r", "")
+		require.NoError(t, c.Set(k, "x"))
+		_, _ = c.Get(k) // wakes the refresher
+		synctest.Wait()
+		for i := range 5000 { // five rounds of lookups, one a millisecond
+			time.Sleep(time.Millisecond)
+			synctest.Wait()
+			require.NotEqual(t, coarseUnknown, c.coarse.Load(), "parked after %d ms of lookups", i+1)
+			_, _ = c.Get(k)
+		}
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		assert.Equal(t, coarseUnknown, c.coarse.Load(), "still awake 3 s after the last lookup")
+	})
+}
