@@ -85,6 +85,8 @@ func (s *shard[V]) store(h uint64, k Key, route V, now, expiresAt int64) {
 }
 
 // load returns k's entry, whose hash is h. Lock-free; allocates nothing.
+// Get and Resolve spell the same steps out inline: a call that returns an
+// entry copies it through memory (see Get).
 func (s *shard[V]) load(h uint64, k *Key) (entry[V], bool) {
 	e, ok := s.table.Probe(h)
 	if ok && holds(&e, k) {

@@ -26,8 +26,8 @@ import (
 )
 
 // Name is what a slot keeps of its key K: it may take less room than K
-// (the cache's names a four-string key in 48 bytes instead of 64), it
-// tells whether it names a given K, and it gives the K back. The table
+// (the cache's name for its four-string key takes 48 bytes instead of 64),
+// it tells whether it names a given K, and it gives the K back. The table
 // compares keys only through Names, and keys the maps of its collision
 // groups by the K that Key returns.
 type Name[K any] interface {
@@ -134,10 +134,9 @@ func (t *Table[K, N, V]) Collisions() int64 { return t.collisions.Load() }
 // The table has no Load that does both: it would compare through a method
 // of the type parameter N, whose pointer arguments escape, and the
 // caller's key would move to the heap. The caller compares with its own
-// concrete type instead. Probe exists for the
-// cache's hit path: it is inlined, while Load is too large to be; reading
-// through Probe made a hit on keys held in the CPU's caches 6.8 % faster
-// (bench/results-notes.md).
+// concrete type instead. Probe is inlined into the cache's hit path;
+// reading through it instead of a lookup too large to inline made a hit on
+// keys held in the CPU's caches 6.8 % faster (bench/results-notes.md).
 func (t *Table[K, N, V]) Probe(h uint64) (Slot[N, V], bool) { return t.primary.Load(h) }
 
 // LoadShared returns the slot of *k from the collision group of hash h,
