@@ -72,6 +72,10 @@ type Cache[V any] struct {
 	loads loadFlights[V] // ResolveWith's loads in flight, per shard (loader.go)
 
 	wakeUp chan struct{} // buffered, 1: a parked refresher's wake-up
+	// wakePending is set by the lookup that sends the wake-up and cleared
+	// by the refresher once its reading is stored: the lookups between
+	// the two leave the channel alone.
+	wakePending atomic.Bool
 	// sweepCallbacks counts OnEvict calls the background sweeper is
 	// running, so that Close called from one does not wait for itself.
 	sweepCallbacks atomic.Int32

@@ -2,6 +2,7 @@ package routecache
 
 import (
 	"math"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -105,14 +106,26 @@ func (c *Cache[V]) exactNow() int64 {
 // wakeRefresher asks a parked refresher for coarse readings again. Only
 // lookups call it: they are what the readings are for, and a sweep or a
 // write that woke it would keep an idle cache's refresher busy.
+//
+// One lookup sends the wake-up and yields its processor, so the refresher
+// runs now rather than at the next preemption: with every processor busy,
+// a woken refresher could wait up to the scheduler's 10 ms time slice,
+// and meanwhile every lookup read the clock and tried the channel, whose
+// lock it shares with the refresher. A trace of TailLatency (-cpu 2) put
+// 22 ms of the reader's 42 ms of scheduling delay there
+// (bench/results-notes.md).
 func (c *Cache[V]) wakeRefresher() {
 	if c.refresherDone == nil {
 		return // a Config.Clock: no refresher, no coarse readings
+	}
+	if c.wakePending.Load() || !c.wakePending.CompareAndSwap(false, true) {
+		return // another lookup is waking it
 	}
 	select {
 	case c.wakeUp <- struct{}{}:
 	default: // a wake-up is already pending
 	}
+	runtime.Gosched()
 }
 
 // refreshCoarse keeps the coarse reading fresh while the cache is used. It
@@ -131,6 +144,7 @@ func (c *Cache[V]) refreshCoarse(stop <-chan struct{}, done chan<- struct{}) {
 		case <-c.wakeUp:
 		}
 		c.coarse.Store(int64(time.Since(c.epoch)))
+		c.wakePending.Store(false)
 		ticker.Reset(coarseRefresh)
 		// Readers that found the reading unknown before the store above
 		// may have queued a wake-up; it is served.
