@@ -110,10 +110,10 @@ func (c *Cache[V]) exactNow() int64 {
 // One lookup sends the wake-up and yields its processor, so the refresher
 // runs now rather than at the next preemption: with every processor busy,
 // a woken refresher could wait up to the scheduler's 10 ms time slice,
-// and meanwhile every lookup read the clock and tried the channel, whose
-// lock it shares with the refresher. A trace of TailLatency (-cpu 2) put
-// 22 ms of the reader's 42 ms of scheduling delay there
-// (bench/results-notes.md).
+// and meanwhile every lookup read the clock and tried the channel. Traces
+// of TailLatency (-cpu 2) put 22–36 ms of the reader's 41–61 ms of
+// scheduling delay in that send, and the change brought the delay to the
+// floor's level (bench/results-notes.md).
 func (c *Cache[V]) wakeRefresher() {
 	if c.refresherDone == nil {
 		return // a Config.Clock: no refresher, no coarse readings
