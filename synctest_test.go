@@ -4,6 +4,7 @@ package routecache
 
 import (
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -139,5 +140,39 @@ func TestRefresherStaysAwakeWhileUsed(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		synctest.Wait()
 		assert.Equal(t, coarseUnknown, c.coarse.Load(), "still awake 3 s after the last lookup")
+	})
+}
+
+// Many lookups that find the refresher parked wake it once: one of them
+// sends the wake-up, the refresher runs one round, and it parks again.
+func TestOneWakeUpForManyLookups(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, err := New(Config[string]{PruneInterval: -1})
+		require.NoError(t, err)
+		defer c.Close()
+		k := key("r", "")
+		require.NoError(t, c.Set(k, "x"))
+		synctest.Wait()
+		parked := c.refresherWakeups.Load()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 100 {
+					_, _ = c.Get(k)
+				}
+			}()
+		}
+		wg.Wait()
+		synctest.Wait()
+		assert.NotEqual(t, coarseUnknown, c.coarse.Load(), "the refresher is awake")
+		assert.False(t, c.wakePending.Load(), "cleared by the refresher")
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		assert.Equal(t, coarseUnknown, c.coarse.Load(), "parked again")
+		// One wake-up: one round of parkAfter refreshes, and the wake and
+		// the park themselves.
+		assert.LessOrEqual(t, c.refresherWakeups.Load()-parked, uint64(parkAfter+2))
 	})
 }
