@@ -119,16 +119,25 @@ func TestIdleCPU(t *testing.T) {
 	t.Logf("100 idle caches: %v of CPU in 10 s", cpu()-start)
 }
 
+// newHeldCache returns a cache on the default clock, without a background
+// sweep, holding one key, which it returns; the refresher has not been
+// woken. Call it inside a synctest bubble.
+func newHeldCache(t *testing.T) (*Cache[string], Key) {
+	t.Helper()
+	c, err := New(Config[string]{PruneInterval: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	k := key("r", "")
+	require.NoError(t, c.Set(k, "x"))
+	return c, k
+}
+
 // A cache in steady use keeps its coarse reading: the refresher does not
 // park while lookups go on, so the hot path never falls back to the
 // monotonic clock to wake it; once the lookups stop, it parks.
 func TestRefresherStaysAwakeWhileUsed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, err := New(Config[string]{PruneInterval: -1})
-		require.NoError(t, err)
-		defer c.Close()
-		k := key("r", "")
-		require.NoError(t, c.Set(k, "x"))
+		c, k := newHeldCache(t)
 		_, _ = c.Get(k) // wakes the refresher
 		synctest.Wait()
 		for i := range 5000 { // five rounds of lookups, one a millisecond
@@ -147,11 +156,7 @@ func TestRefresherStaysAwakeWhileUsed(t *testing.T) {
 // sends the wake-up, the refresher runs one round, and it parks again.
 func TestOneWakeUpForManyLookups(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, err := New(Config[string]{PruneInterval: -1})
-		require.NoError(t, err)
-		defer c.Close()
-		k := key("r", "")
-		require.NoError(t, c.Set(k, "x"))
+		c, k := newHeldCache(t)
 		synctest.Wait()
 		parked := c.refresherWakeups.Load()
 		var wg sync.WaitGroup
