@@ -55,7 +55,7 @@ func configVariables() []configVariable {
 		{"BENCH_STALL_ENTRIES", "1000000", "50000"},
 		{"BENCH_COLLIDE_KEYS", "2000,10000", "2000"},
 		{"BENCH_CACHES", "", "routecache,floor,floorget,xsyncmap,otter"}, // quick: the caches the targets name
-		{"BENCH_TAIL_CACHES", "routecache,otter,floor", "routecache,otter,floor"},
+		{"BENCH_TAIL_CACHES", "routecache,otter,floor,floorget", "routecache,otter,floor,floorget"},
 	}
 }
 
