@@ -59,6 +59,11 @@ type Wheel struct {
 
 	overflowMu sync.Mutex
 	overflow   nodeHeap // writes beyond the ring's horizon; guarded by overflowMu
+	// overflowLen is len(overflow), stored under overflowMu after every
+	// change, so that PopEarliest and rebucket see an empty overflow
+	// without taking its lock: with one TTL nothing ever overflows, and
+	// every capacity eviction used to lock it.
+	overflowLen atomic.Int64
 }
 
 // New returns a wheel of segments 2^shift ns wide whose ring starts at the
@@ -122,6 +127,7 @@ func (w *Wheel) Add(n Node) {
 		if idx >= base+Slots {
 			w.overflowMu.Lock()
 			w.overflow.push(n)
+			w.overflowLen.Store(int64(len(w.overflow)))
 			w.overflowMu.Unlock()
 			return
 		}
@@ -259,12 +265,16 @@ func (w *Wheel) rebucket(limit int) {
 	// (base+Slots)<<shift, would overflow near the end of time.
 	end := w.base.Load() + Slots
 	for range limit {
+		if w.overflowLen.Load() == 0 {
+			return
+		}
 		w.overflowMu.Lock()
 		if len(w.overflow) == 0 || w.segmentOf(w.overflow[0].ExpiresAt) >= end {
 			w.overflowMu.Unlock()
 			return
 		}
 		n := w.overflow.pop()
+		w.overflowLen.Store(int64(len(w.overflow)))
 		w.overflowMu.Unlock()
 		w.Add(n)
 	}
@@ -282,6 +292,15 @@ func (w *Wheel) PopEarliest() (Node, bool) {
 		s := &ring[idx&(Slots-1)]
 		s.mu.Lock()
 		if s.index == idx && s.len() > 0 {
+			if w.overflowLen.Load() == 0 {
+				// Nothing overflows, so the front of this segment is the
+				// earliest write: one lock instead of three. An overflow
+				// write added meanwhile lies beyond the ring's horizon,
+				// after this segment.
+				n := s.pop()
+				s.mu.Unlock()
+				return n, true
+			}
 			n, _ := s.first()
 			s.mu.Unlock()
 			if o, ok := w.popOverflowBefore(n); ok {
@@ -304,12 +323,17 @@ func (w *Wheel) PopEarliest() (Node, bool) {
 
 // popOverflowBefore takes the first overflow write if it comes before n.
 func (w *Wheel) popOverflowBefore(n Node) (Node, bool) {
+	if w.overflowLen.Load() == 0 {
+		return Node{}, false
+	}
 	w.overflowMu.Lock()
 	defer w.overflowMu.Unlock()
 	if len(w.overflow) == 0 || !w.overflow[0].before(n) && w.overflow[0] != n {
 		return Node{}, false
 	}
-	return w.overflow.pop(), true
+	o := w.overflow.pop()
+	w.overflowLen.Store(int64(len(w.overflow)))
+	return o, true
 }
 
 // CompactSlot drops the nodes of ring slot i (0 ≤ i < Slots) that keep
@@ -342,6 +366,7 @@ func (w *Wheel) CompactSlot(i int, keep func(Node) bool) {
 func (w *Wheel) CompactOverflow(keep func(Node) bool) {
 	w.overflowMu.Lock()
 	w.overflow.filter(keep)
+	w.overflowLen.Store(int64(len(w.overflow)))
 	w.overflowMu.Unlock()
 }
 

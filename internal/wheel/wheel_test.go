@@ -192,6 +192,34 @@ func TestOneTTLIsFIFO(t *testing.T) {
 	}
 }
 
+// TestPopEarliestLooksInTheOverflow: a PopDue that stops at its limit
+// leaves in the overflow a write the advanced ring could now hold; a later
+// write filed in the ring expires after it, and PopEarliest must still
+// take the overflow's first.
+func TestPopEarliestLooksInTheOverflow(t *testing.T) {
+	segment := func(i int64) int64 { return i << shift }
+	w := New(shift, 0)
+	early := Node{Seq: 1, ExpiresAt: segment(Slots + 2)} // beyond the horizon
+	due := Node{Seq: 2, ExpiresAt: segment(3)}
+	w.Add(early)
+	w.Add(due)
+	require.Equal(t, []Node{due}, w.PopDue(segment(4), 1, nil))
+	require.Equal(t, int64(4), w.base.Load(), "the ring moved past the emptied segments")
+	require.Equal(t, int64(1), w.overflowLen.Load(), "the full batch left the overflow alone")
+
+	late := Node{Seq: 3, ExpiresAt: segment(Slots + 3)} // inside the moved ring
+	w.Add(late)
+	n, ok := w.PopEarliest()
+	require.True(t, ok)
+	assert.Equal(t, early, n)
+	n, ok = w.PopEarliest()
+	require.True(t, ok)
+	assert.Equal(t, late, n)
+	_, ok = w.PopEarliest()
+	assert.False(t, ok)
+	assert.Zero(t, w.overflowLen.Load())
+}
+
 // TestEmptiedSegmentsReleaseMemory: a segment that held many nodes keeps no
 // large buffer once emptied.
 func TestEmptiedSegmentsReleaseMemory(t *testing.T) {
@@ -290,4 +318,23 @@ func TestConcurrentAddWhileTaking(t *testing.T) {
 		take(n)
 	}
 	assert.Len(t, seen, writers*perWriter)
+}
+
+// BenchmarkEvictOne is the wheel's share of an evicting Set with one TTL:
+// one Add and one PopEarliest on a wheel holding 100,000 nodes.
+func BenchmarkEvictOne(b *testing.B) {
+	w := New(shift, 0)
+	const held = 100_000
+	expiry := int64(Slots/2) << shift // in the ring, as with any TTL the wheel was made for
+	for i := range held {
+		w.Add(Node{Seq: uint64(i + 1), ExpiresAt: expiry})
+	}
+	seq := uint64(held)
+	for b.Loop() {
+		seq++
+		w.Add(Node{Seq: seq, ExpiresAt: expiry})
+		if _, ok := w.PopEarliest(); !ok {
+			b.Fatal("empty wheel")
+		}
+	}
 }
