@@ -34,28 +34,10 @@ func BenchmarkTailLatency(b *testing.B) {
 	for _, writer := range []string{"none", "overwrite"} {
 		b.Run("writer="+writer, func(b *testing.B) {
 			eachFilled(b, w.cfg.tailCaches, opts, keys.keys, routes, func(b *testing.B, cache cacheUnderTest) {
-				var stop atomic.Bool
-				var sets atomic.Int64
-				writerDone := make(chan struct{})
-				if writer == "none" {
-					close(writerDone)
-				} else {
-					go func() {
-						defer close(writerDone)
-						indexes, i := writes.stream(0)
-						mask := len(indexes) - 1
-						n := int64(0)
-						for !stop.Load() {
-							for range 64 {
-								cache.Set(&keys.keys[indexes[i&mask]], routes[i%routePoolSize])
-								i++
-							}
-							n += 64
-						}
-						sets.Store(n)
-					}()
+				stopWriter := func() int64 { return 0 }
+				if writer == "overwrite" {
+					stopWriter = startOverwriter(cache, keys.keys, routes, writes)
 				}
-
 				recorders := make([]latencyRecorder, readers)
 				var wg sync.WaitGroup
 				b.ResetTimer()
@@ -77,16 +59,40 @@ func BenchmarkTailLatency(b *testing.B) {
 				}
 				wg.Wait()
 				b.StopTimer()
-				stop.Store(true)
-				<-writerDone
+				sets := stopWriter()
 
 				for _, rec := range recorders[1:] {
 					recorders[0].Merge(rec.Histogram)
 				}
 				recorders[0].report(b)
 				b.ReportMetric(float64(clock), "clock-ns")
-				b.ReportMetric(float64(sets.Load())/float64(b.N), "sets/op")
+				b.ReportMetric(float64(sets)/float64(b.N), "sets/op")
 			})
 		})
+	}
+}
+
+// startOverwriter starts a goroutine that overwrites routes of keys in the
+// order of writes' first stream, without pause, and returns the function
+// that stops it and returns how many Sets it made.
+func startOverwriter(cache cacheUnderTest, keys []benchKey, routes []*route, writes indexStreams) (stop func() int64) {
+	var stopping atomic.Bool
+	sets := make(chan int64)
+	go func() {
+		indexes, i := writes.stream(0)
+		mask := len(indexes) - 1
+		n := int64(0)
+		for !stopping.Load() {
+			for range 64 {
+				cache.Set(&keys[indexes[i&mask]], routes[i%routePoolSize])
+				i++
+			}
+			n += 64
+		}
+		sets <- n
+	}()
+	return func() int64 {
+		stopping.Store(true)
+		return <-sets
 	}
 }

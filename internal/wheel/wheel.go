@@ -61,8 +61,9 @@ type Wheel struct {
 	overflow   nodeHeap // writes beyond the ring's horizon; guarded by overflowMu
 	// overflowLen is len(overflow), stored under overflowMu after every
 	// change, so that PopEarliest and rebucket see an empty overflow
-	// without taking its lock: with one TTL nothing ever overflows, and
-	// every capacity eviction used to lock it.
+	// without taking its lock. While every write expires within the
+	// ring's horizon (the default TTL, with sweeps moving the ring along)
+	// nothing overflows, and every capacity eviction used to lock it.
 	overflowLen atomic.Int64
 }
 
