@@ -64,6 +64,7 @@ func contenders() []contender {
 		{name: "lru", open: openExpirableLRU, bounded: true},
 		{name: "floor", open: openFloor, floor: true},
 		{name: "floorget", open: openFloorGet, floor: true},
+		{name: "floorevict", open: openFloorEvict, bounded: true, floor: true},
 		{name: "xsyncmap", open: openXsyncMap, floor: true},
 		{name: "syncmap", open: openSyncMap, floor: true},
 	}

@@ -54,7 +54,7 @@ func configVariables() []configVariable {
 		{"BENCH_PRUNE_EXPIRED", "1000", "1000"},
 		{"BENCH_STALL_ENTRIES", "1000000", "50000"},
 		{"BENCH_COLLIDE_KEYS", "2000,10000", "2000"},
-		{"BENCH_CACHES", "", "routecache,floor,floorget,xsyncmap,otter"}, // quick: the caches the targets name
+		{"BENCH_CACHES", "", "routecache,floor,floorget,floorevict,xsyncmap,otter"}, // quick: the caches the targets name
 		{"BENCH_TAIL_CACHES", "routecache,otter,floor,floorget", "routecache,otter,floor,floorget"},
 	}
 }

@@ -56,7 +56,7 @@ table() {
 	printf '\n## Targets\n\n'
 	go run ./cmd/targets "$raw"
 	printf '\n## Caches side by side\n\n'
-	table -col '/cache@(routecache floor floorget xsyncmap otter ristretto theine ttlcache gocache lru syncmap)' -filter '/cache:/./'
+	table -col '/cache@(routecache floor floorget floorevict xsyncmap otter ristretto theine ttlcache gocache lru syncmap)' -filter '/cache:/./'
 	printf '## Resolve (routecache alone)\n\n'
 	table -filter '.name:Resolve'
 	printf '## Prune against a full scan\n\n'
