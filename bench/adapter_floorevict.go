@@ -14,7 +14,9 @@ import (
 // map read and a delete. It has no expiry order (routecache evicts the
 // write that expires soonest), key check, validation, statistics or
 // eviction callback. routecache's SetChurn over this one's is what those
-// cost on an evicting Set.
+// cost on an evicting Set at one core. A part's mutex is held across the
+// map write, so a part's writers run one at a time: with more cores than
+// one it is no floor (bench/results-notes.md, "An evicting floor").
 type floorEvictAdapter struct {
 	*floorAdapter
 	parts    []evictPart
