@@ -1,5 +1,7 @@
 package wheel
 
+import "sync"
+
 // blockNodes is the length of a full block of a nodeQueue: 128 nodes of 24
 // bytes fill Go's 3072-byte size class exactly.
 const blockNodes = 128
@@ -42,13 +44,14 @@ func (q *nodeQueue) back() Node {
 	return last[len(last)-1]
 }
 
-func (q *nodeQueue) push(n Node) {
+// push appends n, taking a new block from spare when the last is full.
+func (q *nodeQueue) push(n Node, spare *blockPool) {
 	if len(q.blocks) == 0 {
 		q.blocks = append(q.blocks, nil)
 	}
 	i := len(q.blocks) - 1
 	if b := q.blocks[i]; len(b) == cap(b) && cap(b) >= blockNodes {
-		q.blocks = append(q.blocks, make([]Node, 0, blockNodes))
+		q.blocks = append(q.blocks, spare.get())
 		i++
 	}
 	q.blocks[i] = append(q.blocks[i], n)
@@ -57,15 +60,16 @@ func (q *nodeQueue) push(n Node) {
 
 // pop removes and returns the first node. The queue must not be empty.
 // An emptied queue keeps its first block for reuse if it is no larger than
-// keep nodes; a block emptied while others follow it is released.
-func (q *nodeQueue) pop(keep int) Node {
+// keep nodes; a block emptied while others follow it goes to spare.
+func (q *nodeQueue) pop(keep int, spare *blockPool) Node {
 	n := q.blocks[0][q.head]
 	q.head++
 	q.n--
 	switch {
 	case q.n == 0:
-		q.reset(keep)
+		q.reset(keep, spare)
 	case q.head == len(q.blocks[0]):
+		spare.put(q.blocks[0])
 		q.blocks[0] = nil
 		q.blocks = q.blocks[1:]
 		q.head = 0
@@ -74,8 +78,13 @@ func (q *nodeQueue) pop(keep int) Node {
 }
 
 // reset empties the queue, keeping its first block for reuse if that
-// holds no more than keep nodes.
-func (q *nodeQueue) reset(keep int) {
+// holds no more than keep nodes; the other blocks go to spare.
+func (q *nodeQueue) reset(keep int, spare *blockPool) {
+	for i, b := range q.blocks {
+		if i > 0 || cap(b) > keep {
+			spare.put(b)
+		}
+	}
 	if len(q.blocks) > 0 && cap(q.blocks[0]) <= keep {
 		first := q.blocks[0][:0]
 		clear(q.blocks[1:])
@@ -98,9 +107,9 @@ func (q *nodeQueue) each(f func(Node)) {
 	}
 }
 
-// filter keeps the nodes keep accepts, in order, in place, and releases
-// the blocks it no longer needs.
-func (q *nodeQueue) filter(keep func(Node) bool) {
+// filter keeps the nodes keep accepts, in order, in place, and gives the
+// blocks it no longer needs to spare.
+func (q *nodeQueue) filter(keep func(Node) bool, spare *blockPool) {
 	// The write position trails the read position through the same
 	// blocks, starting where the front is, so every block but the last
 	// stays full.
@@ -117,11 +126,43 @@ func (q *nodeQueue) filter(keep func(Node) bool) {
 		kept++
 	})
 	if kept == 0 {
-		q.reset(0)
+		q.reset(0, spare)
 		return
 	}
 	q.blocks[wb] = q.blocks[wb][:wi]
+	for _, b := range q.blocks[wb+1:] {
+		spare.put(b)
+	}
 	clear(q.blocks[wb+1:])
 	q.blocks = q.blocks[:wb+1]
 	q.n = kept
+}
+
+// blockPool recycles the full-size blocks of one wheel's queues. With one
+// TTL, writes fill the newest segment's queue while eviction and sweeps
+// empty the oldest one's, a block at each end per blockNodes writes: the
+// pool hands the emptied block to the next push instead of leaving it to
+// the collector. Measured in 6 processes in turns: BenchmarkEvictOne 24 ->
+// 0 B/op and 60.4 -> 54.4 ns (p = 0.002); BenchmarkSetChurn at -cpu 1 123
+// -> 100 B/op, its time unchanged within a 15 % spread. A nil pool
+// allocates every block; sync.Pool lets the collector take blocks that sit
+// unused, so an idle wheel keeps none.
+type blockPool struct{ pool sync.Pool }
+
+// get returns an empty block of capacity blockNodes.
+func (p *blockPool) get() []Node {
+	if p != nil {
+		if b, ok := p.pool.Get().(*[blockNodes]Node); ok {
+			return b[:0]
+		}
+	}
+	return make([]Node, 0, blockNodes)
+}
+
+// put takes b for reuse if it is a full-size block. The caller must not
+// use b afterwards.
+func (p *blockPool) put(b []Node) {
+	if p != nil && cap(b) == blockNodes {
+		p.pool.Put((*[blockNodes]Node)(b[:blockNodes]))
+	}
 }

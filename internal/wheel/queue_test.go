@@ -15,6 +15,7 @@ import (
 func TestQueueAgainstSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var q nodeQueue
+	var spare blockPool
 	var want []Node
 	seq := uint64(0)
 	for step := range 3000 {
@@ -23,19 +24,19 @@ func TestQueueAgainstSlice(t *testing.T) {
 			for range rng.IntN(3 * blockNodes) {
 				seq++
 				n := Node{Hash: seq * 7, Seq: seq, ExpiresAt: int64(seq)}
-				q.push(n)
+				q.push(n, &spare)
 				want = append(want, n)
 			}
 		case op < 9:
 			for range min(rng.IntN(3*blockNodes), len(want)) {
 				require.Equal(t, want[0], q.front(), "step %d", step)
-				require.Equal(t, want[0], q.pop(keptCapacity), "step %d", step)
+				require.Equal(t, want[0], q.pop(keptCapacity, &spare), "step %d", step)
 				want = want[1:]
 			}
 		default:
 			mod := uint64(rng.IntN(4) + 1)
 			keep := func(n Node) bool { return n.Seq%mod != 0 }
-			q.filter(keep)
+			q.filter(keep, &spare)
 			var kept []Node
 			for _, n := range want {
 				if keep(n) {
@@ -74,11 +75,49 @@ func TestQueueCostsItsNodes(t *testing.T) {
 	allocs := testing.AllocsPerRun(1, func() {
 		q = nodeQueue{}
 		for i := range nodes {
-			q.push(Node{Seq: uint64(i)})
+			q.push(Node{Seq: uint64(i)}, nil)
 		}
 	})
 	require.Less(t, q.capacity()-q.len(), blockNodes)
 	// One block per blockNodes nodes, the first block's growth and the
 	// block list's own growth.
 	require.Less(t, allocs, float64(nodes/blockNodes+40))
+}
+
+// TestQueueRecyclesBlocks: in the pattern of one TTL, where writes fill
+// one queue while eviction empties another, the blocks the popping queue
+// releases serve the pushing queue, so the pushes allocate almost nothing
+// once the first blocks are made. Without a pool, every blockNodes pushes
+// allocate a block.
+func TestQueueRecyclesBlocks(t *testing.T) {
+	const held = 20 * blockNodes
+	for _, tc := range []struct {
+		name        string
+		spare       *blockPool
+		least, most float64 // allocations per blockNodes pushes
+	}{
+		// A collection during the run may empty the pool once.
+		{"pool", &blockPool{}, 0, 0.1},
+		{"none", nil, 1, 1.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var oldest, newest nodeQueue
+			for i := range held {
+				oldest.push(Node{Seq: uint64(i)}, tc.spare)
+			}
+			seq := uint64(held)
+			allocs := testing.AllocsPerRun(50, func() {
+				for range blockNodes {
+					oldest.pop(keptCapacity, tc.spare)
+					newest.push(Node{Seq: seq}, tc.spare)
+					seq++
+				}
+				if oldest.len() == 0 {
+					oldest, newest = newest, oldest
+				}
+			})
+			require.GreaterOrEqual(t, allocs, tc.least)
+			require.LessOrEqual(t, allocs, tc.most)
+		})
+	}
 }

@@ -22,12 +22,12 @@ const keptCapacity = 256
 
 func (s *segment) len() int { return s.run.len() + len(s.heap) }
 
-func (s *segment) push(n Node) {
+func (s *segment) push(n Node, spare *blockPool) {
 	if s.run.len() > 0 && n.before(s.run.back()) {
 		s.heap.push(n)
 		return
 	}
-	s.run.push(n)
+	s.run.push(n, spare)
 }
 
 // first returns the segment's first node in the wheel's order, and whether
@@ -45,12 +45,12 @@ func (s *segment) first() (Node, bool) {
 }
 
 // pop removes and returns the first node. The segment must not be empty.
-func (s *segment) pop() Node {
+func (s *segment) pop(spare *blockPool) Node {
 	n, fromHeap := s.first()
 	if fromHeap {
 		s.heap.pop()
 	} else {
-		s.run.pop(keptCapacity)
+		s.run.pop(keptCapacity, spare)
 	}
 	if len(s.heap) == 0 && cap(s.heap) > keptCapacity {
 		s.heap = nil
@@ -68,14 +68,15 @@ func (s *segment) detach() (run nodeQueue, heap nodeHeap) {
 // restore puts back nodes taken by detach, after whatever was pushed since.
 // A run comes back as the run if nothing was pushed to the run meanwhile
 // or it ends before the new run starts; otherwise its nodes join the heap.
-func (s *segment) restore(run nodeQueue, heap nodeHeap) {
+func (s *segment) restore(run nodeQueue, heap nodeHeap, spare *blockPool) {
 	if run.len() > 0 {
 		pushed := s.run
 		switch {
 		case pushed.len() == 0:
 			s.run = run
 		case !pushed.front().before(run.back()):
-			pushed.each(run.push)
+			pushed.each(func(n Node) { run.push(n, spare) })
+			pushed.reset(0, spare)
 			s.run = run
 		default:
 			run.each(s.heap.push)

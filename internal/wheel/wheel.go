@@ -65,6 +65,8 @@ type Wheel struct {
 	// ring's horizon (the default TTL, with sweeps moving the ring along)
 	// nothing overflows, and every capacity eviction used to lock it.
 	overflowLen atomic.Int64
+
+	spare blockPool // the queues' emptied blocks, for the next to fill
 }
 
 // New returns a wheel of segments 2^shift ns wide whose ring starts at the
@@ -135,7 +137,7 @@ func (w *Wheel) Add(n Node) {
 		s := &w.segments()[idx&(Slots-1)]
 		s.mu.Lock()
 		if s.index == idx {
-			s.push(n)
+			s.push(n, &w.spare)
 			w.lowerCursor(idx)
 			s.mu.Unlock()
 			return
@@ -193,7 +195,7 @@ func (w *Wheel) PopDue(now int64, limit int, buf []Node) []Node {
 		s := &ring[idx&(Slots-1)]
 		s.mu.Lock()
 		for s.len() > 0 && len(buf) < limit {
-			buf = append(buf, s.pop())
+			buf = append(buf, s.pop(&w.spare))
 		}
 		emptied := s.len() == 0
 		if emptied {
@@ -223,7 +225,7 @@ func (w *Wheel) PopDue(now int64, limit int, buf []Node) []Node {
 			if n, _ := s.first(); n.ExpiresAt > now {
 				break
 			}
-			buf = append(buf, s.pop())
+			buf = append(buf, s.pop(&w.spare))
 		}
 	}
 	s.mu.Unlock()
@@ -298,7 +300,7 @@ func (w *Wheel) PopEarliest() (Node, bool) {
 				// earliest write: one lock instead of three. An overflow
 				// write added meanwhile lies beyond the ring's horizon,
 				// after this segment.
-				n := s.pop()
+				n := s.pop(&w.spare)
 				s.mu.Unlock()
 				return n, true
 			}
@@ -308,7 +310,7 @@ func (w *Wheel) PopEarliest() (Node, bool) {
 				return o, true
 			}
 			s.mu.Lock()
-			n = s.pop() // a writer may have pushed an earlier node: take that
+			n = s.pop(&w.spare) // a writer may have pushed an earlier node: take that
 			s.mu.Unlock()
 			return n, true
 		}
@@ -354,10 +356,10 @@ func (w *Wheel) CompactSlot(i int, keep func(Node) bool) {
 	}
 	run, heap := s.detach()
 	s.mu.Unlock()
-	run.filter(keep)
+	run.filter(keep, &w.spare)
 	heap.filter(keep)
 	s.mu.Lock()
-	s.restore(run, heap)
+	s.restore(run, heap, &w.spare)
 	s.mu.Unlock()
 }
 
