@@ -2,9 +2,9 @@
 # Runs the routecache comparison suite and writes its report: benchstat
 # tables, the targets check (cmd/targets) and results-notes.md.
 #
-#   bench/run.sh                  full run: -count 10, -cpu 1,2,4; writes
+#   bench/run.sh                  full run: 10 processes a group, -cpu 1,2,4; writes
 #                                 bench/RESULTS.md and bench/results/
-#   BENCH_QUICK=1 bench/run.sh    quick run for CI: -count 1, -cpu 2, small
+#   BENCH_QUICK=1 bench/run.sh    quick run for CI: one process, -cpu 2, small
 #                                 sizes; writes bench/results-quick/ only
 #
 # Overrides: BENCH_COUNT, BENCH_CPU, BENCH_TIME (-benchtime), BENCH_OUT (the
@@ -23,15 +23,20 @@ raw=$out/raw.txt
 : >"$raw"
 env | grep '^BENCH_' | sort | sed 's/^/export /' >"$out/commands.txt" || true
 go test -c -o "$out/bench.test" .
-# run runs the test binary, appending its output to raw.txt and the command
-# to commands.txt.
+# run runs the test binary count times, one process a count, appending its
+# output to raw.txt and the command to commands.txt. A process differs from
+# the next by 10-30 % on a noisy VM (the layout of its heap, the time it
+# ran); five counts in one process measured one layout five times, and one
+# full run put the same code on either side of a target.
 run() {
-	local cmd=("$out/bench.test" -test.run '^$' -test.benchmem -test.count "$count" -test.timeout 0 "$@") line="" arg
+	local cmd=("$out/bench.test" -test.run '^$' -test.benchmem -test.count 1 -test.timeout 0 "$@") line="" arg i
 	for arg in "${cmd[@]}"; do
 		if [[ "$arg" =~ ^[A-Za-z0-9_./,=:-]+$ ]]; then line+="$arg "; else line+="'$arg' "; fi
 	done
-	echo "$line>> $raw" >>"$out/commands.txt"
-	"${cmd[@]}" | tee -a "$raw"
+	echo "for i in \$(seq $count); do $line>> $raw; done" >>"$out/commands.txt"
+	for ((i = 0; i < count; i++)); do
+		"${cmd[@]}" | tee -a "$raw"
+	done
 }
 run -test.cpu "$cpus" -test.benchtime "$benchtime" -test.bench '^Benchmark(ReadHit|Mixed|SetChurn|Resolve)$'
 run -test.cpu 2 -test.benchtime "$benchtime" -test.bench '^Benchmark(TailLatency|Prune|Collide)$'
@@ -52,7 +57,7 @@ table() {
 	echo "Written by \`bench/run.sh\` ($mode run) on $(date -u '+%Y-%m-%d %H:%M UTC'):" \
 		"$(sed -n 's/^cpu: *\(.*[^ ]\) *$/\1/p' "$raw" | head -1), $(nproc) cores, $(go version | cut -d' ' -f3-)," \
 		"routecache $(git -C .. describe --always --dirty 2>/dev/null || echo '(no git)')." \
-		"Medians of $count runs; the ratios are routecache's median over the other's."
+		"Medians of $count runs, one process each; the ratios are routecache's median over the other's."
 	printf '\n## Targets\n\n'
 	go run ./cmd/targets "$raw"
 	printf '\n## Caches side by side\n\n'
