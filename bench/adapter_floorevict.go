@@ -16,7 +16,8 @@ import (
 // eviction callback. routecache's SetChurn over this one's is what those
 // cost on an evicting Set at one core. A part's mutex is held across the
 // map write, so a part's writers run one at a time: with more cores than
-// one it is no floor (bench/results-notes.md, "An evicting floor").
+// one it has run both faster and slower than routecache, and is no floor
+// there (bench/results-notes.md, "An evicting floor" and after).
 type floorEvictAdapter struct {
 	*floorAdapter
 	parts    []evictPart
