@@ -237,7 +237,7 @@ func (c *Cache[V]) write(s *shard[V], h uint64, k Key, route V, ttl int64) {
 	now := c.exactNow()
 	s.store(h, k, route, now, expiryAfter(now, ttl))
 	var out removals[V]
-	c.afterWrite(s, &out)
+	c.afterWrite(s, now, &out)
 	c.notify(&out)
 }
 

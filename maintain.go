@@ -45,10 +45,10 @@ const (
 // until it is not: it yields until the holder has evicted for it or the
 // lock is free to do it itself. Holds are bounded, so the wait is too, and
 // the bound holds once every Set has returned.
-func (c *Cache[V]) afterWrite(s *shard[V], out *removals[V]) {
+func (c *Cache[V]) afterWrite(s *shard[V], now int64, out *removals[V]) {
 	for c.needsMaintenance(s) {
 		if s.maintenance.TryLock() {
-			c.releaseMaintenance(s, out)
+			c.releaseMaintenance(s, now, out)
 			return
 		}
 		if s.size() <= c.maxEntries {
@@ -67,12 +67,12 @@ func (c *Cache[V]) needsMaintenance(s *shard[V]) bool {
 // already counted its entry in the size, so the check after Unlock sees
 // it and the eviction is done again, here or by whoever takes the lock
 // next.
-func (c *Cache[V]) releaseMaintenance(s *shard[V], out *removals[V]) {
+func (c *Cache[V]) releaseMaintenance(s *shard[V], now int64, out *removals[V]) {
 	if s.staleOver(writerStaleFactor) {
 		c.compactAll(s)
 	}
 	for {
-		drained := c.evictOverCapacity(s, out)
+		drained := c.evictOverCapacity(s, now, out)
 		s.maintenance.Unlock()
 		if drained || s.size() <= c.maxEntries || !s.maintenance.TryLock() {
 			return
@@ -113,7 +113,7 @@ func (c *Cache[V]) sweep(s *shard[V], now int64, background bool) int {
 				count++
 			}
 		}
-		c.releaseMaintenance(s, &out)
+		c.releaseMaintenance(s, now, &out)
 		if background {
 			c.notifyFromSweeper(&out)
 		} else {
