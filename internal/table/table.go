@@ -176,13 +176,19 @@ func (t *Table[K, N, V]) LoadSeq(h, seq uint64) (Slot[N, V], bool) {
 func (t *Table[K, N, V]) Store(h uint64, s Slot[N, V]) (old Slot[N, V], replaced bool) {
 	k := s.Name.Key()
 	for {
-		if cur, ok := t.primary.Load(h); ok && cur.isMarker() {
-			if g, ok := t.groupOf(h); ok {
-				if old, replaced, done := g.store(t, k, s); done {
-					return old, replaced
+		// A hash's slot can be a marker only once some collision has made
+		// the group map. Until then the read that looks for a marker is
+		// skipped: the Compute below reads the same bucket, and a table
+		// without groups saves a lookup on every write.
+		if t.groups.Load() != nil {
+			if cur, ok := t.primary.Load(h); ok && cur.isMarker() {
+				if g, ok := t.groupOf(h); ok {
+					if old, replaced, done := g.store(t, k, s); done {
+						return old, replaced
+					}
 				}
+				continue // the group dissolved meanwhile: start again
 			}
-			continue // the group dissolved meanwhile: start again
 		}
 		done := false
 		t.primary.Compute(h, func(cur Slot[N, V], loaded bool) (Slot[N, V], bool) {

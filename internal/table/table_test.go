@@ -125,6 +125,36 @@ func TestGroupsFormAndDissolveUnderChurn(t *testing.T) {
 	assert.Equal(t, held, tb.Len())
 }
 
+// TestFirstCollisionRacesWrites starts writers of keys sharing one hash on
+// a fresh table at once. Store skips its marker check while no group
+// exists, so a writer may meet the first group's marker inside its map
+// write: every key must still land in the group, counted once.
+func TestFirstCollisionRacesWrites(t *testing.T) {
+	const writers = 4
+	for round := range 200 {
+		tb := New[int, same[int], int]()
+		var start, wg sync.WaitGroup
+		start.Add(1)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start.Wait()
+				tb.Store(7, Slot[same[int], int]{Name: same[int]{w}, Seq: uint64(w + 1), Value: w})
+			}()
+		}
+		start.Done()
+		wg.Wait()
+		require.Equal(t, int64(writers), tb.Len(), "round %d", round)
+		require.Equal(t, int64(writers), tb.Collisions(), "round %d", round)
+		for w := range writers {
+			s, ok := load(tb, 7, ptr(w))
+			require.True(t, ok, "round %d: key %d lost", round, w)
+			require.Equal(t, w, s.Value)
+		}
+	}
+}
+
 func TestRemoveRespectsAccept(t *testing.T) {
 	tb := New[string, same[string], int]()
 	tb.Store(1, Slot[same[string], int]{Name: same[string]{"a"}, Seq: 1})
