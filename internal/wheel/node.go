@@ -14,17 +14,25 @@ func (n Node) before(m Node) bool {
 	return n.ExpiresAt < m.ExpiresAt || (n.ExpiresAt == m.ExpiresAt && n.Seq < m.Seq)
 }
 
-// nodeHeap is a binary min-heap in the wheel's order. It is written out
-// rather than built on container/heap, whose Push boxes every 24-byte node
-// in an interface: one allocation per write.
+// nodeHeap is a min-heap in the wheel's order with four children a node.
+// It is written out rather than built on container/heap, whose Push boxes
+// every 24-byte node in an interface: one allocation per write. Four
+// children halve the levels a pop walks down, and a node's children sit
+// side by side in memory. On a heap of a million nodes, far larger than
+// the CPU's caches, a pop and a push took 13 % less time than with two
+// children (590 → 510 ns), 5 % less on ten thousand, and eight children
+// were no faster (BenchmarkHeapPop, 5 processes in turns).
 type nodeHeap []Node
+
+// heapArity is the number of children of a node.
+const heapArity = 4
 
 func (h *nodeHeap) push(n Node) {
 	*h = append(*h, n)
 	s := *h
 	i := len(s) - 1
 	for i > 0 {
-		parent := (i - 1) / 2
+		parent := (i - 1) / heapArity
 		if !s[i].before(s[parent]) {
 			break
 		}
@@ -48,8 +56,9 @@ func (h *nodeHeap) pop() Node {
 func (h nodeHeap) down(i int) {
 	for {
 		least := i
-		for _, child := range [2]int{2*i + 1, 2*i + 2} {
-			if child < len(h) && h[child].before(h[least]) {
+		first := heapArity*i + 1
+		for child := first; child < first+heapArity && child < len(h); child++ {
+			if h[child].before(h[least]) {
 				least = child
 			}
 		}
@@ -63,7 +72,7 @@ func (h nodeHeap) down(i int) {
 
 // init restores the heap order after arbitrary edits, in linear time.
 func (h nodeHeap) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
+	for i := (len(h) - 2) / heapArity; i >= 0; i-- {
 		h.down(i)
 	}
 }
