@@ -20,6 +20,9 @@ else
 fi
 mkdir -p "$out"
 raw=$out/raw.txt
+# The commit is read before the run rewrites raw.txt and RESULTS.md, both in
+# git: read after, a clean tree would always be reported dirty.
+commit=$(git -C .. describe --always --dirty 2>/dev/null || echo '(no git)')
 : >"$raw"
 env | grep '^BENCH_' | sort | sed 's/^/export /' >"$out/commands.txt" || true
 go test -c -o "$out/bench.test" .
@@ -56,7 +59,7 @@ table() {
 	echo
 	echo "Written by \`bench/run.sh\` ($mode run) on $(date -u '+%Y-%m-%d %H:%M UTC'):" \
 		"$(sed -n 's/^cpu: *\(.*[^ ]\) *$/\1/p' "$raw" | head -1), $(nproc) cores, $(go version | cut -d' ' -f3-)," \
-		"routecache $(git -C .. describe --always --dirty 2>/dev/null || echo '(no git)')." \
+		"routecache $commit." \
 		"Medians of $count runs, one process each; the ratios are routecache's median over the other's."
 	printf '\n## Targets\n\n'
 	go run ./cmd/targets "$raw"
