@@ -107,7 +107,8 @@ func TestPruneAtSaturatedTime(t *testing.T) {
 }
 
 // BenchmarkClockRead compares what a hit pays for the time: the coarse
-// reading's atomic load against time.Now and time.Since.
+// reading's atomic load against time.Now and time.Since, and timeAt, the
+// building of one of a Record's two times from the entry's nanoseconds.
 func BenchmarkClockRead(b *testing.B) {
 	c, err := New(Config[string]{PruneInterval: -1})
 	require.NoError(b, err)
@@ -126,6 +127,11 @@ func BenchmarkClockRead(b *testing.B) {
 	b.Run("time.Since", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			sink += int64(time.Since(c.epoch))
+		}
+	})
+	b.Run("timeAt", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sink += c.timeAt(int64(i)).UnixNano()
 		}
 	})
 	_ = sink
