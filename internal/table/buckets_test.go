@@ -10,7 +10,7 @@ import (
 // bytes per entry (bench/results-notes.md, "Bytes per entry"): the xsync
 // map doubles its buckets when it passes 0.75 of five entries a bucket, so
 // 2^16 buckets hold 245,760 entries and a shard of 250,000 (a million
-// over four shards) has just doubled to 2^17, half of them empty. If an
+// over four shards) has just doubled to 2^17, its slots 38 % full. If an
 // xsync release changes its load factor, this fails and the accounting
 // must be measured again.
 func TestBucketsAtADoubling(t *testing.T) {
